@@ -1,0 +1,44 @@
+"""A small, kind learning management system for trauma-informed training."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from lms.config import load_config
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _find(name: str) -> str:
+    """A top-level folder (templates/, courses/...): inside the package when installed as a
+    wheel, otherwise next to it in the source tree."""
+    packaged = Path(__file__).resolve().parent / name
+    return str(packaged if packaged.is_dir() else ROOT / name)
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    """Build the app: config, extensions, plugins, blueprints, CLI."""
+    app = Flask(
+        __name__,
+        instance_path=str((config or {}).get("INSTANCE_PATH") or ROOT / "instance"),
+        instance_relative_config=True,
+        template_folder=_find("templates"),
+        static_folder=str(ROOT / "static") if (ROOT / "static").is_dir() else _find("static"),
+    )
+    load_config(app, config)
+    if not app.config.get("COURSES_DIR"):
+        app.config["COURSES_DIR"] = _find("courses")
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    logging.basicConfig(level=logging.INFO if not app.debug else logging.DEBUG)
+
+    from lms import web
+
+    web.init_extensions(app)
+    web.init_plugins(app)
+    web.register_blueprints(app)
+    web.register_cli(app)
+    return app

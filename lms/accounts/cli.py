@@ -1,0 +1,3 @@
+import click
+
+users = click.Group("users", help="Manage people.")

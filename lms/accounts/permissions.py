@@ -1,0 +1,206 @@
+"""Who may do what: the single ``can(user, action, obj)`` every route goes through."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from flask import abort
+from sqlalchemy import exists, select
+
+from lms.accounts.models import Membership, Organisation, User
+from lms.catalogue.models import Course, Step
+from lms.cohorts.models import Cohort, CohortFacilitator, Enrolment
+from lms.extensions import db
+from lms.progress.models import Reflection
+
+Rule = Callable[[User, Any], bool]
+_RULES: dict[str, Rule] = {}
+
+
+def rule(*actions: str) -> Callable[[Rule], Rule]:
+    def register(fn: Rule) -> Rule:
+        for action in actions:
+            if action in _RULES:
+                raise ValueError(f"Permission {action!r} is defined twice")
+            _RULES[action] = fn
+        return fn
+
+    return register
+
+
+def can(user: Any, action: str, obj: Any = None) -> bool:
+    """True if ``user`` (possibly anonymous) may do ``action`` to ``obj``.
+
+    Admins may do everything except act as a learner on someone else's behalf.
+    """
+    if action not in _RULES:
+        raise KeyError(f"Unknown permission {action!r}")
+    if user is None or not getattr(user, "is_authenticated", False):
+        return False
+    return _RULES[action](user, obj)
+
+
+def require(allowed: bool) -> None:
+    """Stop the request with 403 unless ``allowed``."""
+    if not allowed:
+        abort(403)
+
+
+def actions() -> list[str]:
+    return sorted(_RULES)
+
+
+# -- helpers ------------------------------------------------------------------------------
+
+
+def is_enrolled(user: User, course: Course) -> bool:
+    return bool(
+        db.session.scalar(
+            select(
+                exists().where(
+                    Enrolment.user_id == user.id,
+                    Enrolment.cohort_id == Cohort.id,
+                    Cohort.course_id == course.id,
+                    Enrolment.status.in_(("active", "completed", "invited")),
+                )
+            )
+        )
+    )
+
+
+def facilitates_course(user: User, course: Course) -> bool:
+    return bool(
+        db.session.scalar(
+            select(
+                exists().where(
+                    CohortFacilitator.user_id == user.id,
+                    CohortFacilitator.cohort_id == Cohort.id,
+                    Cohort.course_id == course.id,
+                )
+            )
+        )
+    )
+
+
+def facilitates(user: User, cohort: Cohort) -> bool:
+    return any(f.id == user.id for f in cohort.facilitators)
+
+
+def is_facilitator(user: User) -> bool:
+    return bool(
+        db.session.scalar(select(exists().where(CohortFacilitator.user_id == user.id)))
+    )
+
+
+def manages(user: User, organisation: Organisation) -> bool:
+    managed = user.organisation_ids("manager")
+    org: Organisation | None = organisation
+    while org is not None:
+        if org.id in managed:
+            return True
+        org = org.parent
+    return False
+
+
+def is_manager(user: User) -> bool:
+    return bool(user.organisation_ids("manager"))
+
+
+# -- rules --------------------------------------------------------------------------------
+
+
+@rule("use_site")
+def _signed_in(user: User, _obj: Any) -> bool:
+    return True
+
+
+@rule("administer")
+def _admin(user: User, _obj: Any) -> bool:
+    return user.is_admin
+
+
+@rule("view_course")
+def _view_course(user: User, course: Course) -> bool:
+    if course.retired:
+        return user.is_admin
+    return (
+        course.enrolment == "open"
+        or user.is_admin
+        or is_enrolled(user, course)
+        or facilitates_course(user, course)
+    )
+
+
+@rule("start_course")
+def _start_course(user: User, course: Course) -> bool:
+    return course.enrolment == "open" and not course.retired
+
+
+@rule("view_step")
+def _view_step(user: User, step: Step) -> bool:
+    course = step.module.course
+    return is_enrolled(user, course) or user.is_admin or facilitates_course(user, course)
+
+
+@rule("record_progress")
+def _record_progress(user: User, step: Step) -> bool:
+    return step.retired_at is None and is_enrolled(user, step.module.course)
+
+
+@rule("view_reflection")
+def _view_reflection(user: User, reflection: Reflection) -> bool:
+    if reflection.user_id == user.id:
+        return True
+    if reflection.shared_with_cohort_id is None:
+        return False
+    return bool(
+        db.session.scalar(
+            select(
+                exists().where(
+                    CohortFacilitator.user_id == user.id,
+                    CohortFacilitator.cohort_id == reflection.shared_with_cohort_id,
+                )
+            )
+        )
+    )
+
+
+@rule("edit_reflection")
+def _edit_reflection(user: User, reflection: Reflection) -> bool:
+    return reflection.user_id == user.id
+
+
+@rule("facilitate")
+def _facilitate(user: User, _obj: Any) -> bool:
+    return user.is_admin or is_facilitator(user)
+
+
+@rule("view_cohort")
+def _view_cohort(user: User, cohort: Cohort) -> bool:
+    return user.is_admin or facilitates(user, cohort)
+
+
+@rule("view_organisations")
+def _view_organisations(user: User, _obj: Any) -> bool:
+    return user.is_admin or is_manager(user)
+
+
+@rule("view_organisation")
+def _view_organisation(user: User, organisation: Organisation) -> bool:
+    return user.is_admin or manages(user, organisation)
+
+
+@rule("manage_organisations", "manage_users", "view_audit", "manage_plugins")
+def _admin_only(user: User, _obj: Any) -> bool:
+    return user.is_admin
+
+
+@rule("issue_sign_in_code")
+def _issue_code(user: User, subject: User) -> bool:
+    return user.is_admin and subject.id != user.id
+
+
+def members_of(organisation: Organisation) -> Any:
+    """A select of the users in ``organisation`` (for queries, not a permission)."""
+    return select(User).join(Membership).where(Membership.organisation_id == organisation.id)

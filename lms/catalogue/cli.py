@@ -1,0 +1,3 @@
+import click
+
+courses = click.Group("courses", help="Courses from files.")

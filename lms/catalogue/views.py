@@ -1,0 +1,5 @@
+"""Pages of the catalogue area."""
+
+from flask import Blueprint
+
+bp = Blueprint("catalogue", __name__)

@@ -1,0 +1,105 @@
+"""Cohorts (a run of one course), their facilitators, and enrolments."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from lms.accounts.models import User
+from lms.catalogue.models import Course, Step
+from lms.db import utcnow
+from lms.extensions import db
+
+ENROLMENT_MODES = {
+    "open": "Open: people can enrol themselves",
+    "invitation": "By invitation",
+    "manager": "Booked by a manager",
+}
+ENROLMENT_STATUSES = {
+    "invited": "Invited",
+    "active": "Taking part",
+    "completed": "Completed",
+    "withdrawn": "Withdrawn",
+    "deferred": "Deferred",
+}
+ENROLMENT_SOURCES = ("self", "manager", "admin", "csv", "application")
+
+
+class Cohort(db.Model):
+    __tablename__ = "cohorts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    course_id: Mapped[int] = mapped_column(ForeignKey("courses.id", ondelete="RESTRICT"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    starts_on: Mapped[date | None] = mapped_column(Date)
+    ends_on: Mapped[date | None] = mapped_column(Date)
+    timezone: Mapped[str] = mapped_column(String(60), default="Europe/London")
+    capacity: Mapped[int | None] = mapped_column()
+    enrolment_mode: Mapped[str] = mapped_column(String(20), default="invitation")
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    course: Mapped[Course] = relationship(lazy="joined")
+    facilitators: Mapped[list[User]] = relationship(
+        secondary="cohort_facilitators", lazy="selectin", order_by="User.display_name"
+    )
+
+
+class CohortFacilitator(db.Model):
+    __tablename__ = "cohort_facilitators"
+    __table_args__ = (UniqueConstraint("cohort_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cohort_id: Mapped[int] = mapped_column(ForeignKey("cohorts.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+
+
+class Enrolment(db.Model):
+    __tablename__ = "enrolments"
+    __table_args__ = (UniqueConstraint("user_id", "cohort_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    cohort_id: Mapped[int] = mapped_column(ForeignKey("cohorts.id", ondelete="CASCADE"), index=True)
+    status: Mapped[str] = mapped_column(String(20), default="active")
+    source: Mapped[str] = mapped_column(String(20), default="self")
+    enrolled_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    completed_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # Where the learner picks up: the step they last opened or chose to come back to.
+    resume_step_id: Mapped[int | None] = mapped_column(ForeignKey("steps.id", ondelete="SET NULL"))
+    last_activity_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+    user: Mapped[User] = relationship(lazy="joined")
+    cohort: Mapped[Cohort] = relationship(lazy="joined")
+    resume_step: Mapped[Step | None] = relationship()
+
+    @property
+    def status_label(self) -> str:
+        return ENROLMENT_STATUSES.get(self.status, self.status)
+
+
+class CohortPlugin(db.Model):
+    """A loaded plugin switched on for one cohort, with that cohort's settings."""
+
+    __tablename__ = "cohort_plugins"
+    __table_args__ = (UniqueConstraint("cohort_id", "plugin"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cohort_id: Mapped[int] = mapped_column(ForeignKey("cohorts.id", ondelete="CASCADE"))
+    plugin: Mapped[str] = mapped_column(String(60))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    settings: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class PluginSetting(db.Model):
+    """A plugin's global setting (declared defaults live on the Plugin class)."""
+
+    __tablename__ = "plugin_settings"
+    __table_args__ = (UniqueConstraint("plugin", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plugin: Mapped[str] = mapped_column(String(60))
+    key: Mapped[str] = mapped_column(String(60))
+    value: Mapped[Any] = mapped_column(JSON)

@@ -1,0 +1,98 @@
+"""Database helpers: SQLite settings, write transactions and idempotent inserts."""
+
+from __future__ import annotations
+
+from contextvars import ContextVar
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+
+from flask import Flask, abort
+from sqlalchemy import event
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.engine import Engine
+
+from lms.extensions import db
+
+T = TypeVar("T")
+
+# When set, the next transaction on SQLite starts with BEGIN IMMEDIATE, taking the write
+# lock up front; a deferred transaction that reads and then writes can fail at once with
+# "database is locked" whatever the busy timeout.
+_write_intent: ContextVar[bool] = ContextVar("lms_write_intent", default=False)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def is_sqlite() -> bool:
+    return db.engine.dialect.name == "sqlite"
+
+
+def set_write_intent(value: bool) -> None:
+    _write_intent.set(value)
+
+
+def begin_write() -> None:
+    """Make what follows one write transaction.
+
+    On SQLite a read transaction already open is ended first, so the writes start with
+    BEGIN IMMEDIATE and wait their turn instead of failing. Other databases need nothing.
+    """
+    if _write_intent.get():
+        return
+    if is_sqlite() and db.session.in_transaction():
+        db.session.commit()
+    _write_intent.set(True)
+
+
+_busy_timeout_ms = 5000
+
+
+def configure_sqlite(app: Flask) -> None:
+    """Use this app's busy timeout for SQLite connections opened from now on."""
+    global _busy_timeout_ms
+    _busy_timeout_ms = int(app.config["SQLITE_BUSY_TIMEOUT_MS"])
+
+
+@event.listens_for(Engine, "connect")
+def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+    if type(dbapi_conn).__module__.split(".")[0] not in ("sqlite3", "pysqlite2"):
+        return
+    # Hand transaction control to SQLAlchemy events (see _on_begin).
+    dbapi_conn.isolation_level = None
+    cursor = dbapi_conn.cursor()
+    cursor.execute(f"PRAGMA busy_timeout = {int(_busy_timeout_ms)}")
+    cursor.execute("PRAGMA foreign_keys = ON")
+    cursor.execute("PRAGMA synchronous = NORMAL")
+    row = cursor.execute("PRAGMA journal_mode").fetchone()
+    if row and row[0] != "memory":
+        cursor.execute("PRAGMA journal_mode = WAL")
+    cursor.close()
+
+
+@event.listens_for(Engine, "begin")
+def _on_begin(conn: Any) -> None:
+    if conn.dialect.name != "sqlite":
+        return
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if _write_intent.get() else "BEGIN")
+
+
+def insert_ignore(model: type, values: dict[str, Any], keys: list[str]) -> bool:
+    """INSERT a row unless one with the same ``keys`` exists. Returns True if inserted.
+
+    A single statement, so completing a step twice (or concurrently) leaves one row.
+    """
+    dialect = db.session.get_bind().dialect.name
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    stmt = insert(model).values(**values).on_conflict_do_nothing(index_elements=keys)
+    result = db.session.execute(stmt)
+    return bool(getattr(result, "rowcount", 0))
+
+
+def get_or_404(model: type[T], ident: Any) -> T:
+    obj = db.session.get(model, ident)
+    if obj is None:
+        abort(404)
+    return obj

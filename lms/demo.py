@@ -1,0 +1,3 @@
+import click
+
+demo = click.Command("demo")

@@ -1,0 +1,37 @@
+"""Imports every core model so that metadata (and Alembic) sees all tables."""
+
+from lms.accounts.models import Membership, OneTimeCode, Organisation, User
+from lms.audit.models import AuditEvent
+from lms.catalogue.models import ContentVersion, Course, Module, Step
+from lms.cohorts.models import Cohort, CohortFacilitator, CohortPlugin, Enrolment, PluginSetting
+from lms.progress.models import (
+    CourseCompletion,
+    ModuleCompletion,
+    NoteAcknowledgement,
+    QuizAttempt,
+    Reflection,
+    StepProgress,
+)
+
+__all__ = [
+    "AuditEvent",
+    "Cohort",
+    "CohortFacilitator",
+    "CohortPlugin",
+    "ContentVersion",
+    "Course",
+    "CourseCompletion",
+    "Enrolment",
+    "Membership",
+    "Module",
+    "ModuleCompletion",
+    "NoteAcknowledgement",
+    "OneTimeCode",
+    "Organisation",
+    "PluginSetting",
+    "QuizAttempt",
+    "Reflection",
+    "Step",
+    "StepProgress",
+    "User",
+]

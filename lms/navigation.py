@@ -1,0 +1,39 @@
+"""The main navigation: core links by role, then links plugins add."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import current_app, url_for
+from flask_login import current_user
+
+from lms.accounts.permissions import can
+
+
+@dataclass(frozen=True)
+class Link:
+    key: str
+    label: str
+    url: str
+    order: int
+
+
+def nav_items() -> list[Link]:
+    if not current_user.is_authenticated:
+        return []
+    links = [
+        Link("dashboard", "My learning", url_for("home.dashboard"), 10),
+        Link("courses", "Courses", url_for("catalogue.index"), 20),
+        Link("reflections", "My reflections", url_for("progress.my_reflections"), 30),
+    ]
+    if can(current_user, "facilitate"):
+        links.append(Link("facilitate", "My cohorts", url_for("cohorts.index"), 40))
+    if can(current_user, "view_organisations"):
+        links.append(Link("organisations", "My organisation", url_for("reports.index"), 50))
+    if can(current_user, "administer"):
+        links.append(Link("admin", "Admin", url_for("admin.index"), 90))
+    host = current_app.extensions["lms_plugins"]
+    for _plugin, item in host.collect_isolated("lms_nav_items", user=current_user):
+        links.append(Link(item.key, item.label, url_for(item.endpoint, **item.url_kwargs),
+                          item.order))
+    return sorted(links, key=lambda link: link.order)

@@ -1,0 +1,3 @@
+import click
+
+plugins = click.Group("plugins", help="Plugins.")

@@ -1,0 +1,3 @@
+import click
+
+completion = click.Group("completion", help="The completion engine.")

@@ -1,0 +1,5 @@
+"""Pages of the progress area."""
+
+from flask import Blueprint
+
+bp = Blueprint("progress", __name__)

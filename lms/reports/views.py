@@ -1,0 +1,5 @@
+"""Pages of the reports area."""
+
+from flask import Blueprint
+
+bp = Blueprint("reports", __name__)

@@ -1,0 +1,5 @@
+import click
+
+init = click.Command("init")
+serve_demo = click.Command("serve-demo")
+scheduler = click.Command("scheduler")

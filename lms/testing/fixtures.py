@@ -1,0 +1,173 @@
+"""pytest fixtures shared by the core's and the plugins' tests (``-p lms.testing.fixtures``).
+
+``app`` is built once per session on a database made by the migrations; every test runs in
+a transaction that is rolled back afterwards, so tests never see each other's rows.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import event
+
+from lms import create_app
+from lms.extensions import db as _db
+from lms.extensions import limiter
+from lms.testing.factories import Factories
+
+TEST_CONFIG: dict[str, Any] = {
+    "TESTING": True,
+    "ENV_NAME": "testing",
+    "SECRET_KEY": "test-secret-key-that-is-long-enough-for-tests",
+    "WTF_CSRF_ENABLED": False,
+    "SERVER_NAME": "lms.test",
+    "ARGON2_TIME_COST": 1,
+    "ARGON2_MEMORY_KIB": 1024,
+    "RATELIMIT_STORAGE_URI": "memory://",
+}
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "plugins(*names): plugins to load for this test")
+
+
+def database_url(tmp: Path) -> str:
+    """The test database: ``LMS_TEST_DATABASE_URL`` if set, else a SQLite file in ``tmp``."""
+    return os.environ.get("LMS_TEST_DATABASE_URL") or f"sqlite:///{tmp / 'test.sqlite3'}"
+
+
+def build_app(tmp: Path, **overrides: Any) -> Flask:
+    """A configured app on a fresh database created by running every migration."""
+    from flask_migrate import upgrade
+
+    config = {
+        **TEST_CONFIG,
+        "INSTANCE_PATH": str(tmp / "instance"),
+        "SQLALCHEMY_DATABASE_URI": database_url(tmp),
+        **overrides,
+    }
+    app = create_app(config)
+    with app.app_context():
+        if not overrides.get("SKIP_MIGRATIONS"):
+            if config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+                reset_postgres()
+            upgrade(revision="heads")
+    return app
+
+
+def reset_postgres() -> None:
+    with _db.engine.begin() as conn:
+        conn.exec_driver_sql("DROP SCHEMA public CASCADE")
+        conn.exec_driver_sql("CREATE SCHEMA public")
+
+
+@pytest.fixture(scope="session")
+def app(tmp_path_factory: pytest.TempPathFactory) -> Flask:
+    return build_app(tmp_path_factory.mktemp("lms"))
+
+
+@pytest.fixture
+def make_app(tmp_path: Path) -> Callable[..., Flask]:
+    """Build another app (own database) with config overrides, e.g. other plugins."""
+    return lambda **overrides: build_app(tmp_path, **overrides)
+
+
+@pytest.fixture
+def db(app: Flask) -> Iterator[Any]:
+    """The database, inside a transaction rolled back after the test."""
+    with app.app_context():
+        connection = _db.engine.connect()
+        outer = connection.begin()
+        session = _db._make_scoped_session(
+            {"bind": connection, "join_transaction_mode": "create_savepoint"}
+        )
+        real_session = _db.session
+        _db.session = session
+        limiter.reset()
+        try:
+            yield _db
+        finally:
+            session.remove()
+            _db.session = real_session
+            if outer.is_active:
+                outer.rollback()
+            connection.close()
+
+
+@pytest.fixture
+def client(app: Flask, db: Any) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def factories(db: Any) -> Factories:
+    return Factories()
+
+
+@pytest.fixture
+def create_user(factories: Factories) -> Callable[..., Any]:
+    return factories.user
+
+
+@pytest.fixture
+def create_organisation(factories: Factories) -> Callable[..., Any]:
+    return factories.organisation
+
+
+@pytest.fixture
+def create_course(factories: Factories) -> Callable[..., Any]:
+    return factories.course
+
+
+@pytest.fixture
+def create_cohort(factories: Factories) -> Callable[..., Any]:
+    return factories.cohort
+
+
+@pytest.fixture
+def enrol(factories: Factories) -> Callable[..., Any]:
+    return factories.enrol
+
+
+@pytest.fixture
+def sign_in(client: FlaskClient) -> Callable[[Any], FlaskClient]:
+    """Sign ``user`` in on the test client without going through the form."""
+
+    def _sign_in(user: Any, on: FlaskClient | None = None) -> FlaskClient:
+        target = on or client
+        with target.session_transaction() as session:
+            session.clear()
+            session["_user_id"] = user.get_id()
+            session["_fresh"] = True
+        return target
+
+    return _sign_in
+
+
+@contextmanager
+def count_queries() -> Iterator[list[str]]:
+    """Collect the SQL statements run inside the block: ``with count_queries() as q:``."""
+    statements: list[str] = []
+
+    def before(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if not statement.lstrip().upper().startswith(("SAVEPOINT", "RELEASE", "ROLLBACK TO")):
+            statements.append(statement)
+
+    engine = _db.engine
+    event.listen(engine, "before_cursor_execute", before)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", before)
+
+
+@pytest.fixture
+def queries() -> Callable[[], Any]:
+    return count_queries

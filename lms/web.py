@@ -1,0 +1,164 @@
+"""Wiring of the app: extensions, security headers, sessions, plugins, blueprints, CLI."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from flask import Flask, flash, g, redirect, request, session, url_for
+from flask_login import current_user, logout_user
+
+from lms.db import configure_sqlite, set_write_intent, utcnow
+from lms.errors import register_error_handlers
+from lms.extensions import csrf, db, limiter, login_manager, migrate, talisman
+
+CSP = {
+    "default-src": "'self'",
+    "script-src": "'self'",
+    "style-src": "'self'",
+    "img-src": "'self' data:",
+    "media-src": "'self'",
+    "font-src": "'self'",
+    "object-src": "'none'",
+    "base-uri": "'none'",
+    "form-action": "'self'",
+    "frame-ancestors": "'none'",
+}
+
+
+def init_extensions(app: Flask) -> None:
+    configure_sqlite(app)
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(_migrations_dir()))
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "accounts.sign_in"
+    login_manager.login_message = "Please sign in to see that page."
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "basic"
+    app.config.setdefault("RATELIMIT_ENABLED", True)
+    limiter.init_app(app)
+    talisman.init_app(
+        app,
+        force_https=False,
+        strict_transport_security=app.config["SESSION_COOKIE_SECURE"],
+        session_cookie_secure=app.config["SESSION_COOKIE_SECURE"],
+        content_security_policy=CSP,
+        frame_options="DENY",
+        referrer_policy="same-origin",
+        permissions_policy={"camera": "()", "microphone": "()", "geolocation": "()"},
+    )
+    register_error_handlers(app)
+    app.jinja_env.add_extension("jinja2.ext.do")
+
+    from lms import models  # noqa: F401 - every table is known to metadata and migrations
+    from lms.accounts.models import User
+
+    @login_manager.user_loader
+    def load_user(identity: str) -> User | None:
+        user_id, _, version = identity.partition(":")
+        if not user_id.isdigit():
+            return None
+        user = db.session.get(User, int(user_id))
+        if user is None or str(user.session_version) != version or not user.active:
+            return None
+        return user
+
+    @app.before_request
+    def _write_intent() -> None:
+        # Requests that change state take SQLite's write lock when their transaction starts.
+        set_write_intent(request.method not in ("GET", "HEAD", "OPTIONS"))
+
+    @app.before_request
+    def _idle_timeout() -> Any:
+        if not current_user.is_authenticated:
+            return None
+        now = utcnow()
+        limit = timedelta(minutes=int(app.config["IDLE_TIMEOUT_MINUTES"]))
+        last = session.get("seen")
+        if last and not session.get("remember_me") and now - _parse(last) > limit:
+            logout_user()
+            session.clear()
+            flash("You were signed out after a while without activity, to keep your "
+                  "account safe on a shared computer.", "info")
+            return redirect(url_for("accounts.sign_in", next=request.full_path))
+        if not last or now - _parse(last) > timedelta(seconds=60):
+            session["seen"] = now.isoformat()
+        return None
+
+    @app.teardown_request
+    def _reset_intent(_exc: BaseException | None) -> None:
+        set_write_intent(False)
+
+    @app.context_processor
+    def _template_helpers() -> dict[str, Any]:
+        from lms.accounts.permissions import can
+        from lms.navigation import nav_items
+        from lms.plugins.slots import render_slot
+
+        return {"can": can, "slot": render_slot, "nav_items": nav_items, "g": g}
+
+
+def _parse(value: str) -> Any:
+    from datetime import datetime
+
+    return datetime.fromisoformat(value)
+
+
+def _migrations_dir() -> Any:
+    from lms import _find
+
+    return _find("migrations")
+
+
+def init_plugins(app: Flask) -> None:
+    from lms.plugins.manager import PluginHost
+
+    host = PluginHost(raise_errors=bool(app.config.get("TESTING")))
+    host.load(app.config["PLUGINS"], app.config.get("PLUGIN_PATHS") or {})
+    app.extensions["lms_plugins"] = host
+
+
+@migrate.configure
+def _plugin_migrations(config: Any) -> Any:
+    """Each loaded plugin's migrations are an Alembic branch in its own folder."""
+    import os
+
+    from flask import current_app
+
+    host = current_app.extensions["lms_plugins"]
+    locations = [os.path.join(_migrations_dir(), "versions")]
+    locations += [str(p.migrations_dir) for p in host.plugins.values() if p.migrations_dir]
+    config.set_main_option("path_separator", "os")
+    config.set_main_option("version_locations", os.pathsep.join(locations))
+    return config
+
+
+def register_blueprints(app: Flask) -> None:
+    from lms.accounts.views import bp as accounts
+    from lms.admin.views import bp as admin
+    from lms.catalogue.views import bp as catalogue
+    from lms.cohorts.views import bp as cohorts
+    from lms.home.views import bp as home
+    from lms.progress.views import bp as progress
+    from lms.reports.views import bp as reports
+
+    for bp in (home, accounts, catalogue, progress, cohorts, reports, admin):
+        app.register_blueprint(bp)
+    host = app.extensions["lms_plugins"]
+    for plugin_name, bp in host.registries.blueprints:
+        app.register_blueprint(bp, url_prefix=f"/p/{plugin_name}")
+
+
+def register_cli(app: Flask) -> None:
+    from lms.cli import lms_cli
+
+    app.cli.add_command(lms_cli)
+    host = app.extensions["lms_plugins"]
+    import click
+
+    for plugin_name, commands in host.collect("lms_cli_commands"):
+        group = click.Group(plugin_name, help=f"Commands of the {plugin_name} plugin.")
+        for command in commands:
+            group.add_command(command)
+        app.cli.add_command(group)
