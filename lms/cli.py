@@ -14,7 +14,8 @@ def _add_area_commands() -> None:
     from lms.demo import demo
     from lms.plugins.cli import plugins
     from lms.progress.cli import completion
-    from lms.setup import init, scheduler, serve_demo
+    from lms.scheduler import scheduler
+    from lms.setup import init, serve_demo
 
     for command in (users, courses, completion, plugins, demo, init, serve_demo, scheduler):
         lms_cli.add_command(command)

@@ -2,4 +2,3 @@ import click
 
 init = click.Command("init")
 serve_demo = click.Command("serve-demo")
-scheduler = click.Command("scheduler")

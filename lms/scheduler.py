@@ -1,0 +1,3 @@
+import click
+
+scheduler = click.Command("scheduler")
