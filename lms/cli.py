@@ -15,9 +15,9 @@ def _add_area_commands() -> None:
     from lms.plugins.cli import plugins
     from lms.progress.cli import completion
     from lms.scheduler import scheduler
-    from lms.setup import init, serve_demo
+    from lms.setup import init
 
-    for command in (users, courses, completion, plugins, demo, init, serve_demo, scheduler):
+    for command in (users, courses, completion, plugins, demo, init, scheduler):
         lms_cli.add_command(command)
 
 

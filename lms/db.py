@@ -42,7 +42,7 @@ def begin_write() -> None:
     """
     if _write_intent.get():
         return
-    if is_sqlite() and db.session.in_transaction():
+    if is_sqlite() and db.session().in_transaction():
         db.session.commit()
     _write_intent.set(True)
 

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from lms.accounts.models import User
 from lms.catalogue.models import Step
 from lms.db import utcnow
 from lms.extensions import db
@@ -56,6 +57,7 @@ class Reflection(db.Model):
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
     step: Mapped[Step] = relationship(lazy="joined")
+    user: Mapped[User] = relationship(lazy="joined")
 
 
 class NoteAcknowledgement(db.Model):

@@ -16,8 +16,10 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import event
+from flask_sqlalchemy.session import Session as _FlaskSession
 
 from lms import create_app
+from lms.db import set_write_intent
 from lms.extensions import db as _db
 from lms.extensions import limiter
 from lms.testing.factories import Factories
@@ -32,6 +34,13 @@ TEST_CONFIG: dict[str, Any] = {
     "ARGON2_MEMORY_KIB": 1024,
     "RATELIMIT_STORAGE_URI": "memory://",
 }
+
+
+class _BoundSession(_FlaskSession):
+    """Flask-SQLAlchemy's session picks an engine itself; tests pin it to one connection."""
+
+    def get_bind(self, *args: Any, **kwargs: Any) -> Any:
+        return self.bind
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -82,11 +91,13 @@ def make_app(tmp_path: Path) -> Callable[..., Flask]:
 @pytest.fixture
 def db(app: Flask) -> Iterator[Any]:
     """The database, inside a transaction rolled back after the test."""
+    set_write_intent(False)
     with app.app_context():
         connection = _db.engine.connect()
         outer = connection.begin()
         session = _db._make_scoped_session(
-            {"bind": connection, "join_transaction_mode": "create_savepoint"}
+            {"bind": connection, "join_transaction_mode": "create_savepoint",
+             "class_": _BoundSession}
         )
         real_session = _db.session
         _db.session = session
@@ -99,6 +110,7 @@ def db(app: Flask) -> Iterator[Any]:
             if outer.is_active:
                 outer.rollback()
             connection.close()
+            set_write_intent(False)
 
 
 @pytest.fixture

@@ -1,0 +1,191 @@
+"""Read models for the learner's pages, each built with a fixed number of queries."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import select
+
+from lms.accounts.models import User
+from lms.catalogue.models import Course, Module, Step
+from lms.cohorts.models import Cohort, Enrolment
+from lms.extensions import db
+from lms.progress.models import CourseCompletion, ModuleCompletion, StepProgress
+
+
+@dataclass
+class StepLine:
+    id: int
+    key: str
+    title: str
+    type: str
+    minutes: int
+    module_id: int
+    content_note: dict | None
+    done: bool = False
+
+
+@dataclass
+class ModuleView:
+    module: Module
+    steps: list[StepLine] = field(default_factory=list)
+    done: bool = False
+
+    @property
+    def minutes(self) -> int:
+        return sum(s.minutes for s in self.steps)
+
+    @property
+    def steps_done(self) -> int:
+        return sum(1 for s in self.steps if s.done)
+
+
+@dataclass
+class CourseView:
+    course: Course
+    modules: list[ModuleView]
+    completed_at: datetime | None
+    enrolment: Enrolment | None = None
+    next_step: StepLine | None = None
+
+    @property
+    def steps_total(self) -> int:
+        return sum(len(m.steps) for m in self.modules)
+
+    @property
+    def steps_done(self) -> int:
+        return sum(m.steps_done for m in self.modules)
+
+    @property
+    def percent(self) -> int:
+        total = self.steps_total
+        return round(100 * self.steps_done / total) if total else 0
+
+    @property
+    def minutes_left(self) -> int:
+        return sum(s.minutes for m in self.modules for s in m.steps if not s.done)
+
+
+def _step_lines(course_ids: list[int]) -> dict[int, list[StepLine]]:
+    rows = db.session.execute(
+        select(Step.id, Step.key, Step.title, Step.type, Step.minutes, Step.module_id,
+               Step.content_note, Step.course_id)
+        .join(Module, Module.id == Step.module_id)
+        .where(Step.course_id.in_(course_ids), Step.retired_at.is_(None))
+        .order_by(Module.position, Step.position)
+    )
+    by_course: dict[int, list[StepLine]] = defaultdict(list)
+    for row in rows:
+        by_course[row.course_id].append(
+            StepLine(row.id, row.key, row.title, row.type, row.minutes, row.module_id,
+                     row.content_note)
+        )
+    return by_course
+
+
+def course_views(user: User, enrolments: list[Enrolment]) -> list[CourseView]:
+    """Progress through each enrolled course, in five queries whatever their number."""
+    courses = {e.cohort.course_id: e.cohort.course for e in enrolments}
+    course_ids = list(courses)
+    if not course_ids:
+        return []
+    modules = db.session.scalars(
+        select(Module)
+        .where(Module.course_id.in_(course_ids), Module.retired_at.is_(None))
+        .order_by(Module.position)
+    ).all()
+    lines = _step_lines(course_ids)
+    done_steps = set(
+        db.session.scalars(
+            select(StepProgress.step_id)
+            .join(Step, Step.id == StepProgress.step_id)
+            .where(StepProgress.user_id == user.id, Step.course_id.in_(course_ids),
+                   StepProgress.completed_at.is_not(None))
+        )
+    )
+    done_modules = set(
+        db.session.scalars(
+            select(ModuleCompletion.module_id)
+            .join(Module, Module.id == ModuleCompletion.module_id)
+            .where(ModuleCompletion.user_id == user.id, Module.course_id.in_(course_ids))
+        )
+    )
+    completed = dict(
+        db.session.execute(
+            select(CourseCompletion.course_id, CourseCompletion.completed_at).where(
+                CourseCompletion.user_id == user.id, CourseCompletion.course_id.in_(course_ids)
+            )
+        ).tuples()
+    )
+    views = []
+    for enrolment in enrolments:
+        course = courses[enrolment.cohort.course_id]
+        module_views = {m.id: ModuleView(m, done=m.id in done_modules) for m in modules
+                        if m.course_id == course.id}
+        ordered = [s for s in lines.get(course.id, []) if s.module_id in module_views]
+        for line in ordered:
+            line.done = line.id in done_steps
+            module_views[line.module_id].steps.append(line)
+        view = CourseView(course, list(module_views.values()), completed.get(course.id),
+                          enrolment)
+        view.next_step = _next_step(ordered, enrolment.resume_step_id)
+        views.append(view)
+    return views
+
+
+def _next_step(ordered: list[StepLine], resume_step_id: int | None) -> StepLine | None:
+    """Where to pick up: the step they left, else the next one not yet done."""
+    for index, line in enumerate(ordered):
+        if line.id == resume_step_id:
+            if not line.done:
+                return line
+            later = [s for s in ordered[index + 1:] if not s.done]
+            if later:
+                return later[0]
+            break
+    pending = [s for s in ordered if not s.done]
+    return pending[0] if pending else None
+
+
+def learner_enrolments(user: User) -> list[Enrolment]:
+    return list(
+        db.session.scalars(
+            select(Enrolment)
+            .join(Cohort, Cohort.id == Enrolment.cohort_id)
+            .join(Course, Course.id == Cohort.course_id)
+            .where(Enrolment.user_id == user.id,
+                   Enrolment.status.in_(("active", "completed", "invited")),
+                   Course.retired.is_(False))
+            .order_by(Enrolment.last_activity_at.desc().nulls_last(), Enrolment.enrolled_at.desc())
+        ).unique()
+    )
+
+
+def course_view(user: User, course: Course, enrolment: Enrolment | None) -> CourseView:
+    """One course's outline with the learner's progress (empty progress if not enrolled)."""
+    if enrolment is not None:
+        return course_views(user, [enrolment])[0]
+    modules = db.session.scalars(
+        select(Module)
+        .where(Module.course_id == course.id, Module.retired_at.is_(None))
+        .order_by(Module.position)
+    ).all()
+    module_views = {m.id: ModuleView(m) for m in modules}
+    for line in _step_lines([course.id]).get(course.id, []):
+        if line.module_id in module_views:
+            module_views[line.module_id].steps.append(line)
+    return CourseView(course, list(module_views.values()), None)
+
+
+def neighbours(step: Step) -> tuple[StepLine | None, StepLine | None]:
+    """The steps before and after ``step`` in the course, across modules (one query)."""
+    ordered = _step_lines([step.course_id]).get(step.course_id, [])
+    ids = [line.id for line in ordered]
+    if step.id not in ids:
+        return None, None
+    index = ids.index(step.id)
+    before = ordered[index - 1] if index > 0 else None
+    after = ordered[index + 1] if index + 1 < len(ordered) else None
+    return before, after

@@ -1,0 +1,216 @@
+"""The completion engine: rules per step, module and course; immediate and idempotent."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+
+from lms.cohorts.models import Enrolment
+from lms.errors import InvalidInput
+from lms.extensions import db
+from lms.progress import services as progress
+from lms.progress.completion import recompute_everything
+from lms.progress.models import CourseCompletion, ModuleCompletion, StepProgress
+
+TEXT = {"type": "text"}
+
+
+def _count(model, **where) -> int:
+    query = select(func.count(model.id))
+    for key, value in where.items():
+        query = query.where(getattr(model, key) == value)
+    return db.session.scalar(query)
+
+
+@pytest.fixture
+def learner_on(create_user, create_cohort, enrol):
+    def _make(course):
+        learner = create_user()
+        cohort = create_cohort(course)
+        enrol(learner, cohort)
+        return learner
+
+    return _make
+
+
+def steps_of(course):
+    return [s for m in course.modules for s in m.steps]
+
+
+def test_marking_every_step_done_completes_module_and_course(create_course, learner_on):
+    course = create_course(modules=[[TEXT, TEXT], [TEXT]])
+    learner = learner_on(course)
+    first, second, third = steps_of(course)
+
+    outcome = progress.mark_done(learner, first)
+    assert outcome.steps == [first.id] and not outcome.modules and not outcome.course
+
+    outcome = progress.mark_done(learner, second)
+    assert outcome.modules == [first.module_id] and not outcome.course
+
+    outcome = progress.mark_done(learner, third)
+    assert outcome.course
+    assert _count(CourseCompletion, user_id=learner.id, course_id=course.id) == 1
+    enrolment = db.session.scalar(select(Enrolment).where(Enrolment.user_id == learner.id))
+    assert enrolment.status == "completed" and enrolment.completed_at is not None
+
+
+def test_completing_a_step_twice_leaves_one_row(create_course, learner_on):
+    course = create_course(modules=[[TEXT, TEXT]])
+    learner = learner_on(course)
+    step = steps_of(course)[0]
+    progress.mark_done(learner, step)
+    again = progress.mark_done(learner, step)
+    assert again.steps == []
+    assert _count(StepProgress, user_id=learner.id, step_id=step.id) == 1
+
+
+def test_viewing_only_does_not_complete_a_marked_done_step(create_course, learner_on):
+    course = create_course(modules=[[TEXT]])
+    learner = learner_on(course)
+    step = steps_of(course)[0]
+    progress.open_step(learner, step, None)
+    row = db.session.scalar(select(StepProgress).where(StepProgress.user_id == learner.id))
+    assert row.viewed_at is not None and row.completed_at is None
+
+
+def test_viewed_rule_completes_on_opening(create_course, learner_on):
+    course = create_course(modules=[[{"type": "text", "complete_when": "viewed"}]])
+    learner = learner_on(course)
+    progress.open_step(learner, steps_of(course)[0], None)
+    assert _count(CourseCompletion, user_id=learner.id) == 1
+
+
+def test_quiz_completes_only_when_passed(create_course, learner_on):
+    quiz = {"type": "quiz", "config": {"pass_mark": 2, "questions": [
+        {"prompt": "One?", "choices": ["a", "b"], "answer": 1},
+        {"prompt": "Two?", "choices": ["a", "b", "c"], "answer": 3},
+    ]}}
+    course = create_course(modules=[[quiz]])
+    learner = learner_on(course)
+    step = steps_of(course)[0]
+
+    result = progress.submit_quiz(learner, step, {0: 1, 1: 1})
+    assert result.attempt.score == 1 and not result.attempt.passed
+    assert _count(CourseCompletion, user_id=learner.id) == 0
+
+    result = progress.submit_quiz(learner, step, {0: 1, 1: 3})
+    assert result.attempt.passed and result.outcome.course
+
+
+@pytest.mark.parametrize(
+    ("answers", "message"),
+    [
+        ({0: None, 1: 3}, "question 1"),
+        ({0: None, 1: None}, "questions 1, 2"),
+        ({0: 1, 1: 7}, "no choice 7"),
+    ],
+)
+def test_quiz_with_bad_answers_is_refused_and_records_nothing(
+    create_course, learner_on, answers, message
+):
+    quiz = {"type": "quiz", "config": {"pass_mark": 1, "questions": [
+        {"prompt": "One?", "choices": ["a", "b"], "answer": 1},
+        {"prompt": "Two?", "choices": ["a", "b", "c"], "answer": 3},
+    ]}}
+    course = create_course(modules=[[quiz]])
+    learner = learner_on(course)
+    with pytest.raises(InvalidInput, match=message):
+        progress.submit_quiz(learner, steps_of(course)[0], answers)
+    assert _count(StepProgress, user_id=learner.id) == 0
+
+
+def test_reflection_completes_when_saved_and_stays_private(create_course, learner_on):
+    course = create_course(modules=[[{"type": "reflection"}]])
+    learner = learner_on(course)
+    step = steps_of(course)[0]
+    outcome = progress.save_reflection(learner, step, "What I noticed today.", share=False)
+    assert outcome.course
+
+
+@pytest.mark.parametrize("body", ["", "   ", "x" * 20_001])
+def test_bad_reflection_is_refused(create_course, learner_on, body):
+    course = create_course(modules=[[{"type": "reflection"}]])
+    learner = learner_on(course)
+    with pytest.raises(InvalidInput):
+        progress.save_reflection(learner, steps_of(course)[0], body, share=False)
+    assert _count(StepProgress, user_id=learner.id) == 0
+
+
+def test_any_n_rule_for_modules_and_course(create_course, learner_on):
+    course = create_course(modules=[[TEXT, TEXT, TEXT], [TEXT]],
+                           completion_rule={"rule": "any", "n": 1})
+    module = course.modules[0]
+    module.completion_rule = {"rule": "any", "n": 2}
+    db.session.flush()
+    learner = learner_on(course)
+    steps = steps_of(course)
+    progress.mark_done(learner, steps[0])
+    assert _count(ModuleCompletion, user_id=learner.id) == 0
+    outcome = progress.mark_done(learner, steps[1])
+    assert outcome.modules == [module.id]
+    assert outcome.course  # any 1 module of 2
+
+
+def test_earned_completion_stays_when_a_step_is_added(create_course, learner_on):
+    from lms.catalogue.models import Step
+
+    course = create_course(modules=[[TEXT]])
+    learner = learner_on(course)
+    step = steps_of(course)[0]
+    progress.mark_done(learner, step)
+    db.session.add(Step(course_id=course.id, module_id=step.module_id, key="new-step",
+                        position=5, type="text", title="New", complete_when="marked_done"))
+    db.session.flush()
+    recompute_everything()
+    assert _count(ModuleCompletion, user_id=learner.id) == 1
+    assert _count(CourseCompletion, user_id=learner.id) == 1
+
+
+def test_recompute_gives_the_same_answer(create_course, learner_on):
+    course = create_course(modules=[[TEXT, TEXT], [TEXT]])
+    learner = learner_on(course)
+    for step in steps_of(course)[:2]:
+        progress.mark_done(learner, step)
+    before = (_count(StepProgress, user_id=learner.id),
+              _count(ModuleCompletion, user_id=learner.id),
+              _count(CourseCompletion, user_id=learner.id))
+    # Wipe the derived rows, keep what the learner did, and re-derive.
+    db.session.execute(ModuleCompletion.__table__.delete())
+    db.session.execute(StepProgress.__table__.update().values(completed_at=None))
+    totals = recompute_everything()
+    after = (_count(StepProgress, user_id=learner.id),
+             _count(ModuleCompletion, user_id=learner.id),
+             _count(CourseCompletion, user_id=learner.id))
+    assert after == before
+    assert totals["steps"] == 2 and totals["modules"] == 1
+
+
+def test_recompute_cli(app, db, create_course, learner_on):
+    course = create_course(modules=[[TEXT]])
+    learner = learner_on(course)
+    progress.mark_done(learner, steps_of(course)[0])
+    result = app.test_cli_runner().invoke(args=["lms", "completion", "recompute"])
+    assert result.exit_code == 0, result.output
+    assert "learner-course pairs" in result.output
+
+
+def test_quiz_step_cannot_be_marked_done(create_course, learner_on):
+    quiz = {"type": "quiz", "config": {"pass_mark": 1, "questions": [
+        {"prompt": "One?", "choices": ["a", "b"], "answer": 1}]}}
+    course = create_course(modules=[[quiz]])
+    learner = learner_on(course)
+    with pytest.raises(InvalidInput, match="passing its quiz"):
+        progress.mark_done(learner, steps_of(course)[0])
+
+
+def test_events_fire_after_commit_once(app, create_course, learner_on, monkeypatch):
+    course = create_course(modules=[[TEXT]])
+    learner = learner_on(course)
+    fired: list[str] = []
+    host = app.extensions["lms_plugins"]
+    monkeypatch.setattr(host, "fire", lambda name, **kw: fired.append(name))
+    step = steps_of(course)[0]
+    progress.mark_done(learner, step)
+    progress.mark_done(learner, step)
+    assert fired == ["lms_step_completed", "lms_module_completed", "lms_course_completed"]
