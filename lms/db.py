@@ -91,6 +91,11 @@ def insert_ignore(model: type, values: dict[str, Any], keys: list[str]) -> bool:
     return bool(getattr(result, "rowcount", 0))
 
 
+def pairs(rows: Any) -> dict[Any, Any]:
+    """``{first: second}`` from two-column result rows."""
+    return {first: second for first, second in rows}
+
+
 def get_or_404(model: type[T], ident: Any) -> T:
     obj = db.session.get(model, ident)
     if obj is None:

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
-
 import sys
+from datetime import date, timedelta
 
 import click
 from flask import current_app
@@ -63,13 +62,13 @@ def seed() -> None:
     from lms.cohorts import services as cohorts
 
     steps_total = 6
-    with click.progressbar(length=steps_total, label="Loading demo data",
-                           file=sys.stderr) as bar:
+    with click.progressbar(length=steps_total, label="Loading demo data", file=sys.stderr) as bar:
         begin_write()
         orgs: dict[str, Organisation] = {}
         for name, kind, region, parent in ORGANISATIONS:
-            org = Organisation(name=name, type=kind, region=region,
-                               parent_id=orgs[parent].id if parent else None)
+            org = Organisation(
+                name=name, type=kind, region=region, parent_id=orgs[parent].id if parent else None
+            )
             db.session.add(org)
             db.session.flush()
             orgs[name] = org
@@ -78,16 +77,26 @@ def seed() -> None:
         demo_hash = hash_password(DEMO_PASSWORD)
         people: dict[str, User] = {}
         for display, email, username, org_name, role, admin in PEOPLE:
-            user = User(display_name=display, email=email, username=username,
-                        password_hash=demo_hash, is_admin=admin, is_demo=True)
+            user = User(
+                display_name=display,
+                email=email,
+                username=username,
+                password_hash=demo_hash,
+                is_admin=admin,
+                is_demo=True,
+            )
             db.session.add(user)
             db.session.flush()
             if org_name:
-                db.session.add(Membership(
-                    user_id=user.id, organisation_id=orgs[org_name].id, role=role,
-                    service_number="EW-10452" if username else None,
-                ))
-            people[email or username] = user
+                db.session.add(
+                    Membership(
+                        user_id=user.id,
+                        organisation_id=orgs[org_name].id,
+                        role=role,
+                        service_number="EW-10452" if username else None,
+                    )
+                )
+            people[str(email or username)] = user
         db.session.commit()
         bar.update(1)
 
@@ -96,20 +105,31 @@ def seed() -> None:
         facilitator = people["facilitator@example.org"]
         admin = people["admin@example.org"]
         open_cohort = cohorts.create_cohort(
-            admin, foundations, name="Foundations (self-paced)", enrolment_mode="open",
+            admin,
+            foundations,
+            name="Foundations (self-paced)",
+            enrolment_mode="open",
             facilitators=[facilitator],
         )
         today = date.today()
         teams_cohort = cohorts.create_cohort(
-            admin, teams, name="Trauma-informed teams: winter cohort",
-            facilitators=[facilitator], enrolment_mode="manager",
-            starts_on=today - timedelta(days=14), ends_on=today + timedelta(days=28),
+            admin,
+            teams,
+            name="Trauma-informed teams: winter cohort",
+            facilitators=[facilitator],
+            enrolment_mode="manager",
+            starts_on=today - timedelta(days=14),
+            ends_on=today + timedelta(days=28),
             capacity=16,
         )
         bar.update(1)
 
-        for key in ("learner@example.org", "learner2@example.org", "chloe@example.org",
-                    "tom@example.org"):
+        for key in (
+            "learner@example.org",
+            "learner2@example.org",
+            "chloe@example.org",
+            "tom@example.org",
+        ):
             cohorts.enrol(None, people[key], open_cohort, source="self")
         for key in ("learner@example.org", "learner2@example.org", "officer.khan"):
             cohorts.enrol(admin, people[key], teams_cohort, source="manager")
@@ -145,7 +165,8 @@ def _work_through(user: User, course: Course, steps: int | None, share: bool = F
     from lms.progress import services as progress
 
     ordered = db.session.scalars(
-        select(Step).join(Module, Module.id == Step.module_id)
+        select(Step)
+        .join(Module, Module.id == Step.module_id)
         .where(Step.course_id == course.id, Step.retired_at.is_(None))
         .order_by(Module.position, Step.position)
     ).all()
@@ -158,8 +179,7 @@ def _work_through(user: User, course: Course, steps: int | None, share: bool = F
             questions = step.config["questions"]
             progress.submit_quiz(user, step, {i: q["answer"] for i, q in enumerate(questions)})
         elif step.type == "reflection":
-            progress.save_reflection(user, step, REFLECTIONS[index % len(REFLECTIONS)],
-                                     share=share)
+            progress.save_reflection(user, step, REFLECTIONS[index % len(REFLECTIONS)], share=share)
         else:
             progress.mark_done(user, step)
 

@@ -27,6 +27,11 @@ def commit() -> None:
         host.fire(hook_name, **kwargs)
 
 
+def discard_pending_events() -> None:
+    """Forget events of a unit of work that never committed."""
+    db.session.info.pop(_KEY, None)
+
+
 @event.listens_for(Session, "after_soft_rollback")
 def _discard_on_rollback(session: Session, _previous: Any) -> None:
     session.info.pop(_KEY, None)

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 from flask import current_app, url_for
 from flask_login import current_user
 
 from lms.accounts.permissions import can
+
+log = logging.getLogger("lms.plugins")
 
 
 @dataclass(frozen=True)
@@ -33,7 +36,13 @@ def nav_items() -> list[Link]:
     if can(current_user, "administer"):
         links.append(Link("admin", "Admin", url_for("admin.index"), 90))
     host = current_app.extensions["lms_plugins"]
-    for _plugin, item in host.collect_isolated("lms_nav_items", user=current_user):
-        links.append(Link(item.key, item.label, url_for(item.endpoint, **item.url_kwargs),
-                          item.order))
+    for plugin, item in host.collect_isolated("lms_nav_items", user=current_user):
+        try:
+            url = url_for(item.endpoint, **item.url_kwargs)
+        except Exception:
+            if host.raise_errors:
+                raise
+            log.exception("Plugin %s offered a nav item with a broken link", plugin)
+            continue
+        links.append(Link(item.key, item.label, url, item.order))
     return sorted(links, key=lambda link: link.order)

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import sys
+from pathlib import Path
 
 import click
 from flask import current_app
@@ -15,14 +14,13 @@ def prepare_database() -> None:
     """Apply every migration (core and loaded plugins), then import courses/."""
     from flask_migrate import upgrade
 
-    from lms.catalogue.services import import_all
+    from lms.catalogue.services import course_folders, import_all
 
     click.echo("Applying database migrations...")
     upgrade(revision="heads")
     root = Path(current_app.config["COURSES_DIR"])
-    folders = sorted(p for p in root.iterdir() if (p / "course.yaml").is_file())
-    with click.progressbar(length=len(folders), label="Importing courses",
-                           file=sys.stderr) as bar:
+    folders = course_folders(root)
+    with click.progressbar(length=len(folders), label="Importing courses", file=sys.stderr) as bar:
         results = import_all(root, progress=lambda *_args: bar.update(1))
     for result in results:
         click.echo(f"  {result.slug}: {result.status} (version {result.version})")

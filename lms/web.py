@@ -10,6 +10,7 @@ from flask_login import current_user, logout_user
 
 from lms.db import configure_sqlite, set_write_intent, utcnow
 from lms.errors import register_error_handlers
+from lms.events import discard_pending_events
 from lms.extensions import csrf, db, limiter, login_manager, migrate, talisman
 
 CSP = {
@@ -79,8 +80,11 @@ def init_extensions(app: Flask) -> None:
         if last and not session.get("remember_me") and now - _parse(last) > limit:
             logout_user()
             session.clear()
-            flash("You were signed out after a while without activity, to keep your "
-                  "account safe on a shared computer.", "info")
+            flash(
+                "You were signed out after a while without activity, to keep your "
+                "account safe on a shared computer.",
+                "info",
+            )
             return redirect(url_for("accounts.sign_in", next=request.full_path))
         if not last or now - _parse(last) > timedelta(seconds=60):
             session["seen"] = now.isoformat()
@@ -89,6 +93,7 @@ def init_extensions(app: Flask) -> None:
     @app.teardown_request
     def _reset_intent(_exc: BaseException | None) -> None:
         set_write_intent(False)
+        discard_pending_events()
 
     @app.context_processor
     def _template_helpers() -> dict[str, Any]:

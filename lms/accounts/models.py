@@ -9,7 +9,7 @@ from sqlalchemy import Boolean, DateTime, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lms.db import utcnow
-from lms.extensions import db
+from lms.extensions import Model
 
 ORGANISATION_TYPES = {
     "nhs_trust": "NHS trust",
@@ -40,7 +40,7 @@ REGIONS = (
 MEMBERSHIP_ROLES = {"member": "Member", "manager": "Manager"}
 
 
-class Organisation(db.Model):
+class Organisation(Model):
     __tablename__ = "organisations"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -63,7 +63,7 @@ class Organisation(db.Model):
         return f"{self.parent.name}: {self.name}" if self.parent else self.name
 
 
-class User(UserMixin, db.Model):
+class User(UserMixin, Model):
     __tablename__ = "users"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -103,7 +103,7 @@ class User(UserMixin, db.Model):
         return f"<User {self.id} {self.sign_in_name}>"
 
 
-class Membership(db.Model):
+class Membership(Model):
     __tablename__ = "memberships"
     __table_args__ = (UniqueConstraint("user_id", "organisation_id"),)
 
@@ -119,7 +119,7 @@ class Membership(db.Model):
     organisation: Mapped[Organisation] = relationship(lazy="joined")
 
 
-class OneTimeCode(db.Model):
+class OneTimeCode(Model):
     """A printable code that lets someone without email sign in once and choose a password."""
 
     __tablename__ = "one_time_codes"

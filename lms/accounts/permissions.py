@@ -88,9 +88,7 @@ def facilitates(user: User, cohort: Cohort) -> bool:
 
 
 def is_facilitator(user: User) -> bool:
-    return bool(
-        db.session.scalar(select(exists().where(CohortFacilitator.user_id == user.id)))
-    )
+    return bool(db.session.scalar(select(exists().where(CohortFacilitator.user_id == user.id))))
 
 
 def manages(user: User, organisation: Organisation) -> bool:

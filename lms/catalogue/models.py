@@ -9,7 +9,7 @@ from sqlalchemy import JSON, Boolean, DateTime, Float, ForeignKey, String, Text,
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lms.db import utcnow
-from lms.extensions import db
+from lms.extensions import Model
 
 PRACTICE_LEVELS = {
     "informed": "Trauma-informed",
@@ -26,7 +26,7 @@ DELIVERY_MODES = {
 INTENSITIES = {"low": "Low", "medium": "Medium", "high": "High"}
 
 
-class Course(db.Model):
+class Course(Model):
     __tablename__ = "courses"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -62,7 +62,7 @@ class Course(db.Model):
         return DELIVERY_MODES.get(self.delivery_mode, self.delivery_mode)
 
 
-class Module(db.Model):
+class Module(Model):
     __tablename__ = "modules"
     __table_args__ = (UniqueConstraint("course_id", "key"),)
 
@@ -89,7 +89,7 @@ class Module(db.Model):
         return sum(step.minutes for step in self.steps)
 
 
-class Step(db.Model):
+class Step(Model):
     __tablename__ = "steps"
     __table_args__ = (UniqueConstraint("course_id", "key"),)
 
@@ -110,7 +110,7 @@ class Step(db.Model):
     module: Mapped[Module] = relationship(lazy="joined", viewonly=True)
 
 
-class ContentVersion(db.Model):
+class ContentVersion(Model):
     """One row per import that changed a course: what changed and when."""
 
     __tablename__ = "content_versions"

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, send_from_directory, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    send_from_directory,
+    url_for,
+)
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from werkzeug.wrappers import Response
@@ -31,9 +40,13 @@ def load_course(slug: str) -> Course:
 @login_required
 def index() -> str:
     require(can(current_user, "use_site"))
-    courses = [c for c in db.session.scalars(
-        select(Course).where(Course.retired.is_(False)).order_by(Course.title)
-    ) if can(current_user, "view_course", c)]
+    courses = [
+        c
+        for c in db.session.scalars(
+            select(Course).where(Course.retired.is_(False)).order_by(Course.title)
+        )
+        if can(current_user, "view_course", c)
+    ]
     enrolled = {e.cohort.course_id for e in queries.learner_enrolments(current_user)}
     return render_template("catalogue/index.html", courses=courses, enrolled=enrolled)
 
@@ -45,8 +58,7 @@ def outline(slug: str) -> str:
     require(can(current_user, "view_course", course))
     enrolment = cohorts.enrolment_for(current_user, course)
     view = queries.course_view(current_user, course, enrolment)
-    return render_template("catalogue/outline.html", course=course, view=view,
-                           enrolment=enrolment)
+    return render_template("catalogue/outline.html", course=course, view=view, enrolment=enrolment)
 
 
 @bp.post("/courses/<slug>/start")
@@ -55,8 +67,10 @@ def start(slug: str) -> Response:
     course = load_course(slug)
     require(can(current_user, "start_course", course))
     cohorts.start_course(current_user, course)
-    flash("You've started this course. Take it at your own pace; your place is saved as you go.",
-          "info")
+    flash(
+        "You've started this course. Take it at your own pace; your place is saved as you go.",
+        "info",
+    )
     return redirect(url_for("catalogue.outline", slug=course.slug), code=303)
 
 
@@ -70,8 +84,11 @@ def file(slug: str, filename: str) -> Response:
     folder = Path(current_app.config["COURSES_DIR"]) / course.slug
     suffix = Path(filename).suffix.lower()
     response = send_from_directory(
-        folder, filename, as_attachment=suffix not in INLINE_TYPES,
-        mimetype=INLINE_TYPES.get(suffix), max_age=3600,
+        folder,
+        filename,
+        as_attachment=suffix not in INLINE_TYPES,
+        mimetype=INLINE_TYPES.get(suffix),
+        max_age=3600,
     )
     response.headers["Cache-Control"] = "private, max-age=3600"
     return response
@@ -79,8 +96,11 @@ def file(slug: str, filename: str) -> Response:
 
 def _step_with_file(course: Course, filename: str) -> Step:
     for step in db.session.scalars(
-        select(Step).where(Step.course_id == course.id, Step.retired_at.is_(None),
-                           Step.type.in_(("video", "download")))
+        select(Step).where(
+            Step.course_id == course.id,
+            Step.retired_at.is_(None),
+            Step.type.in_(("video", "download")),
+        )
     ):
         if filename in (step.config.get("file"), step.config.get("captions")):
             return step

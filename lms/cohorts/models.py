@@ -11,7 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from lms.accounts.models import User
 from lms.catalogue.models import Course, Step
 from lms.db import utcnow
-from lms.extensions import db
+from lms.extensions import Model
 
 ENROLMENT_MODES = {
     "open": "Open: people can enrol themselves",
@@ -28,11 +28,13 @@ ENROLMENT_STATUSES = {
 ENROLMENT_SOURCES = ("self", "manager", "admin", "csv", "application")
 
 
-class Cohort(db.Model):
+class Cohort(Model):
     __tablename__ = "cohorts"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    course_id: Mapped[int] = mapped_column(ForeignKey("courses.id", ondelete="RESTRICT"), index=True)
+    course_id: Mapped[int] = mapped_column(
+        ForeignKey("courses.id", ondelete="RESTRICT"), index=True
+    )
     name: Mapped[str] = mapped_column(String(200))
     starts_on: Mapped[date | None] = mapped_column(Date)
     ends_on: Mapped[date | None] = mapped_column(Date)
@@ -47,7 +49,7 @@ class Cohort(db.Model):
     )
 
 
-class CohortFacilitator(db.Model):
+class CohortFacilitator(Model):
     __tablename__ = "cohort_facilitators"
     __table_args__ = (UniqueConstraint("cohort_id", "user_id"),)
 
@@ -56,7 +58,7 @@ class CohortFacilitator(db.Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
 
 
-class Enrolment(db.Model):
+class Enrolment(Model):
     __tablename__ = "enrolments"
     __table_args__ = (UniqueConstraint("user_id", "cohort_id"),)
 
@@ -80,7 +82,7 @@ class Enrolment(db.Model):
         return ENROLMENT_STATUSES.get(self.status, self.status)
 
 
-class CohortPlugin(db.Model):
+class CohortPlugin(Model):
     """A loaded plugin switched on for one cohort, with that cohort's settings."""
 
     __tablename__ = "cohort_plugins"
@@ -93,7 +95,7 @@ class CohortPlugin(db.Model):
     settings: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
 
-class PluginSetting(db.Model):
+class PluginSetting(Model):
     """A plugin's global setting (declared defaults live on the Plugin class)."""
 
     __tablename__ = "plugin_settings"

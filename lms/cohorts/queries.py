@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from lms.accounts.models import User
 from lms.catalogue.models import Module, Step
 from lms.cohorts.models import Cohort, CohortFacilitator, Enrolment
+from lms.db import pairs
 from lms.extensions import db
 from lms.progress.models import ModuleCompletion, Reflection, StepProgress
 
@@ -58,36 +59,49 @@ def facilitated_cohorts(user: User) -> list[CohortRow]:
 def cohort_progress(cohort: Cohort) -> list[LearnerProgress]:
     """Each learner's progress in the cohort's course, in four queries."""
     enrolments = db.session.scalars(
-        select(Enrolment).join(User, User.id == Enrolment.user_id)
+        select(Enrolment)
+        .join(User, User.id == Enrolment.user_id)
         .where(Enrolment.cohort_id == cohort.id)
         .order_by(User.display_name)
     ).all()
     user_ids = [e.user_id for e in enrolments]
-    total = db.session.scalar(
-        select(func.count(Step.id)).join(Module, Module.id == Step.module_id)
-        .where(Step.course_id == cohort.course_id, Step.retired_at.is_(None),
-               Module.retired_at.is_(None))
-    ) or 0
-    steps = dict(
+    total = (
+        db.session.scalar(
+            select(func.count(Step.id))
+            .join(Module, Module.id == Step.module_id)
+            .where(
+                Step.course_id == cohort.course_id,
+                Step.retired_at.is_(None),
+                Module.retired_at.is_(None),
+            )
+        )
+        or 0
+    )
+    steps = pairs(
         db.session.execute(
             select(StepProgress.user_id, func.count(StepProgress.id))
             .join(Step, Step.id == StepProgress.step_id)
-            .where(StepProgress.user_id.in_(user_ids), Step.course_id == cohort.course_id,
-                   Step.retired_at.is_(None), StepProgress.completed_at.is_not(None))
+            .where(
+                StepProgress.user_id.in_(user_ids),
+                Step.course_id == cohort.course_id,
+                Step.retired_at.is_(None),
+                StepProgress.completed_at.is_not(None),
+            )
             .group_by(StepProgress.user_id)
-        ).tuples()
+        )
     )
-    modules = dict(
+    modules = pairs(
         db.session.execute(
             select(ModuleCompletion.user_id, func.count(ModuleCompletion.id))
             .join(Module, Module.id == ModuleCompletion.module_id)
             .where(ModuleCompletion.user_id.in_(user_ids), Module.course_id == cohort.course_id)
             .group_by(ModuleCompletion.user_id)
-        ).tuples()
+        )
     )
     return [
-        LearnerProgress(e, steps.get(e.user_id, 0), total, modules.get(e.user_id, 0),
-                        e.last_activity_at)
+        LearnerProgress(
+            e, steps.get(e.user_id, 0), total, modules.get(e.user_id, 0), e.last_activity_at
+        )
         for e in enrolments
     ]
 

@@ -19,8 +19,11 @@ def enrolment_for(user: User, course: Course) -> Enrolment | None:
     return db.session.scalar(
         select(Enrolment)
         .join(Cohort, Cohort.id == Enrolment.cohort_id)
-        .where(Enrolment.user_id == user.id, Cohort.course_id == course.id,
-               Enrolment.status.in_(("active", "completed", "invited")))
+        .where(
+            Enrolment.user_id == user.id,
+            Cohort.course_id == course.id,
+            Enrolment.status.in_(("active", "completed", "invited")),
+        )
         .order_by(Enrolment.enrolled_at.desc())
         .limit(1)
     )
@@ -34,8 +37,9 @@ def _open_cohort(course: Course) -> Cohort:
         .limit(1)
     )
     if cohort is None:
-        cohort = Cohort(course_id=course.id, name=f"{course.title} (self-paced)",
-                        enrolment_mode="open")
+        cohort = Cohort(
+            course_id=course.id, name=f"{course.title} (self-paced)", enrolment_mode="open"
+        )
         db.session.add(cohort)
         db.session.flush()
     return cohort
@@ -44,8 +48,9 @@ def _open_cohort(course: Course) -> Cohort:
 def start_course(user: User, course: Course) -> Enrolment:
     """Enrol the learner on an open course; starting twice changes nothing."""
     if course.enrolment != "open" or course.retired:
-        raise NotAllowed("This course is run in cohorts. Your facilitator or manager can "
-                         "book you a place.")
+        raise NotAllowed(
+            "This course is run in cohorts. Your facilitator or manager can book you a place."
+        )
     existing = enrolment_for(user, course)
     if existing is not None:
         return existing
@@ -63,13 +68,17 @@ def _enrol(user: User, cohort: Cohort, source: str) -> Enrolment:
         raise InvalidInput(f"Unknown enrolment source “{source}”.")
     if insert_ignore(
         Enrolment,
-        {"user_id": user.id, "cohort_id": cohort.id, "status": "active", "source": source,
-         "enrolled_at": utcnow()},
+        {
+            "user_id": user.id,
+            "cohort_id": cohort.id,
+            "status": "active",
+            "source": source,
+            "enrolled_at": utcnow(),
+        },
         ["user_id", "cohort_id"],
     ):
         enrolment = db.session.scalar(
-            select(Enrolment).where(Enrolment.user_id == user.id,
-                                    Enrolment.cohort_id == cohort.id)
+            select(Enrolment).where(Enrolment.user_id == user.id, Enrolment.cohort_id == cohort.id)
         )
         assert enrolment is not None
         after_commit("lms_enrolled", enrolment=enrolment)
@@ -86,26 +95,39 @@ def enrol(actor: User | None, user: User, cohort: Cohort, *, source: str = "admi
     begin_write()
     enrolment = _enrol(user, cohort, source)
     if actor is not None and actor.id != user.id:
-        audit.record(actor, "enrolment.create", enrolment,
-                     f"{user.display_name} enrolled on {cohort.name}", source=source)
+        audit.record(
+            actor,
+            "enrolment.create",
+            enrolment,
+            f"{user.display_name} enrolled on {cohort.name}",
+            source=source,
+        )
     commit()
     return enrolment
 
 
-def create_cohort(actor: User | None, course: Course, *, name: str,
-                  facilitators: list[User] = (), enrolment_mode: str = "invitation",  # type: ignore[assignment]
-                  **fields: object) -> Cohort:
+def create_cohort(
+    actor: User | None,
+    course: Course,
+    *,
+    name: str,
+    facilitators: list[User] = (),
+    enrolment_mode: str = "invitation",  # type: ignore[assignment]
+    **fields: object,
+) -> Cohort:
     """A new run of ``course``; the full editing pages come with the facilitator area."""
     if not name.strip():
         raise InvalidInput("Give the cohort a name.")
     begin_write()
-    cohort = Cohort(course_id=course.id, name=name.strip(), enrolment_mode=enrolment_mode,
-                    **fields)
+    cohort = Cohort(course_id=course.id, name=name.strip(), enrolment_mode=enrolment_mode, **fields)
     db.session.add(cohort)
     db.session.flush()
     for person in facilitators:
-        insert_ignore(CohortFacilitator, {"cohort_id": cohort.id, "user_id": person.id},
-                      ["cohort_id", "user_id"])
+        insert_ignore(
+            CohortFacilitator,
+            {"cohort_id": cohort.id, "user_id": person.id},
+            ["cohort_id", "user_id"],
+        )
     audit.record(actor, "cohort.create", cohort, f"Cohort {cohort.name} created")
     commit()
     return cohort

@@ -25,6 +25,9 @@ def index() -> str:
 def show(cohort_id: int) -> str:
     cohort = get_or_404(Cohort, cohort_id)
     require(can(current_user, "view_cohort", cohort))
-    return render_template("cohorts/show.html", cohort=cohort,
-                           learners=queries.cohort_progress(cohort),
-                           shared=queries.shared_reflections(cohort))
+    return render_template(
+        "cohorts/show.html",
+        cohort=cohort,
+        learners=queries.cohort_progress(cohort),
+        shared=queries.shared_reflections(cohort),
+    )

@@ -28,16 +28,25 @@ def dashboard() -> str | Response:
     completed = [v for v in views if v.completed_at is not None]
     enrolled_ids = {v.course.id for v in views}
     open_courses = [
-        c for c in db.session.scalars(
-            select(Course).where(Course.enrolment == "open", Course.retired.is_(False))
+        c
+        for c in db.session.scalars(
+            select(Course)
+            .where(Course.enrolment == "open", Course.retired.is_(False))
             .order_by(Course.title)
-        ) if c.id not in enrolled_ids
+        )
+        if c.id not in enrolled_ids
     ]
     host = current_app.extensions["lms_plugins"]
-    widgets: list[Any] = [w for _p, w in host.collect_isolated("lms_dashboard_widgets",
-                                                                user=current_user)]
-    return render_template("home/dashboard.html", in_progress=in_progress, completed=completed,
-                           open_courses=open_courses, widgets=widgets)
+    widgets: list[Any] = [
+        w for _p, w in host.collect_isolated("lms_dashboard_widgets", user=current_user)
+    ]
+    return render_template(
+        "home/dashboard.html",
+        in_progress=in_progress,
+        completed=completed,
+        open_courses=open_courses,
+        widgets=widgets,
+    )
 
 
 @bp.get("/support")

@@ -18,7 +18,9 @@ from lms.plugins.manager import PluginHost
 
 def activation_for(cohort: Cohort, plugin: str) -> CohortPlugin | None:
     return db.session.scalar(
-        select(CohortPlugin).where(CohortPlugin.cohort_id == cohort.id, CohortPlugin.plugin == plugin)
+        select(CohortPlugin).where(
+            CohortPlugin.cohort_id == cohort.id, CohortPlugin.plugin == plugin
+        )
     )
 
 

@@ -60,18 +60,27 @@ class PluginHost:
         classes = {name: _resolve(name, paths or {}) for name in dict.fromkeys(names)}
         for name in _dependency_order(classes):
             plugin = classes[name](name)
+            _check_undecorated_hooks(plugin)
             self.plugins[name] = plugin
-            self.pm.register(plugin, name=name)
+            try:
+                self.pm.register(plugin, name=name)
+            except pluggy.PluginValidationError as error:
+                raise PluginError(
+                    f"Plugin “{name}” implements a hook with arguments the LMS does not pass: "
+                    f"{error}. Check the signature against docs/plugins.md."
+                ) from error
         try:
             self.pm.check_pending()
         except pluggy.PluginValidationError as error:
             raise PluginError(
-                f"Plugin “{error.plugin}” implements a hook the LMS does not have: {error}. "
-                "Check the spelling against docs/plugins.md."
+                f"Plugin “{self.pm.get_name(error.plugin)}” implements a hook the LMS does not "
+                f"have: {error}. Check the spelling against docs/plugins.md."
             ) from error
         for plugin in self.plugins.values():
             _check_slots(plugin)
         self._collect()
+        for plugin in self.plugins.values():
+            _check_table_prefixes(plugin)
 
     def _collect(self) -> None:
         reg = self.registries
@@ -85,8 +94,14 @@ class PluginHost:
                 _register(reg.step_types, "step type", plugin_name, item)
         for plugin_name, rules in self.collect("lms_completion_rules"):
             for rule in rules:
-                if rule.key in ("all", "any", "viewed", "marked_done", "quiz_passed",
-                                "reflection_submitted"):
+                if rule.key in (
+                    "all",
+                    "any",
+                    "viewed",
+                    "marked_done",
+                    "quiz_passed",
+                    "reflection_submitted",
+                ):
                     raise PluginError(
                         f"Plugin “{plugin_name}” registers completion rule “{rule.key}”, "
                         "which the core already has."
@@ -110,11 +125,12 @@ class PluginHost:
     # -- calling hooks --------------------------------------------------------------------
 
     def collect(self, hook_name: str, **kwargs: Any) -> list[tuple[str, list[Any]]]:
-        """Call a collector hook on each plugin separately: ``[(plugin name, items), ...]``."""
+        """Call a collector hook on each plugin separately: ``[(plugin name, items), ...]``,
+        in load order (a plugin after the plugins it requires)."""
         hook = getattr(self.pm.hook, hook_name)
         results = []
-        for impl in reversed(hook.get_hookimpls()):
-            items = impl.function(**kwargs)
+        for impl in hook.get_hookimpls():
+            items = _call(impl, kwargs)
             results.append((impl.plugin_name, list(items or [])))
         return results
 
@@ -125,28 +141,30 @@ class PluginHost:
         name and skipped (re-raised when ``raise_errors`` is set, as under testing)."""
         hook = getattr(self.pm.hook, hook_name)
         results: list[tuple[str, Any]] = []
-        for impl in reversed(hook.get_hookimpls()):
+        for impl in hook.get_hookimpls():
             plugin = self.plugins.get(impl.plugin_name)
             if only is not None and plugin is not None and not only(plugin):
                 continue
             try:
-                items = list(impl.function(**kwargs) or [])
+                items = list(_call(impl, kwargs) or [])
             except Exception:
                 if self.raise_errors:
                     raise
-                log.exception("Plugin %s failed in %s; its output is left out", impl.plugin_name,
-                              hook_name)
+                log.exception(
+                    "Plugin %s failed in %s; its output is left out", impl.plugin_name, hook_name
+                )
                 continue
             results.extend((impl.plugin_name, item) for item in items)
         results.sort(key=lambda pair: (getattr(pair[1], "order", 100), pair[1].key))
         return results
 
     def fire(self, hook_name: str, **kwargs: Any) -> None:
-        """Run an event hook on every plugin; one plugin's failure does not stop the others."""
+        """Run an event hook on every plugin in load order; one plugin's failure does not stop
+        the others."""
         hook = getattr(self.pm.hook, hook_name)
-        for impl in reversed(hook.get_hookimpls()):
+        for impl in hook.get_hookimpls():
             try:
-                impl.function(**kwargs)
+                _call(impl, kwargs)
             except Exception:
                 if self.raise_errors:
                     raise
@@ -158,6 +176,12 @@ class PluginHost:
             for job in jobs:
                 _register(found, "job", plugin_name, job)
         return [(f"{plugin}.{job.key}", job) for plugin, job in found.values()]
+
+
+def _call(impl: Any, kwargs: dict[str, Any]) -> Any:
+    """Call one hook implementation with the arguments it asks for, as pluggy itself does
+    (an implementation may leave out arguments it does not use)."""
+    return impl.function(*(kwargs[name] for name in impl.argnames))
 
 
 def _register(registry: dict[str, Any], kind: str, plugin_name: str, item: Any) -> None:
@@ -187,7 +211,9 @@ def _resolve(name: str, paths: dict[str, str]) -> type[Plugin]:
         for part in attr.split(".") if attr else ():
             obj = getattr(obj, part)
     except Exception as error:
-        raise PluginError(f"Plugin “{name}” could not be imported from {target}: {error}") from error
+        raise PluginError(
+            f"Plugin “{name}” could not be imported from {target}: {error}"
+        ) from error
     if not (isinstance(obj, type) and issubclass(obj, Plugin)):
         raise PluginError(f"Plugin “{name}”: {target} is not a subclass of lms.plugins.Plugin.")
     return obj
@@ -226,3 +252,33 @@ def _check_slots(plugin: Plugin) -> None:
             f"Plugin “{plugin.name}” fills unknown template slot(s) {', '.join(unknown)}. "
             f"Known slots: {', '.join(sorted(SLOTS))}."
         )
+
+
+def _check_undecorated_hooks(plugin: Plugin) -> None:
+    """A method named like a hook but missing ``@hookimpl`` would silently never run."""
+    for attr in dir(type(plugin)):
+        value = getattr(type(plugin), attr, None)
+        if attr.startswith("lms_") and callable(value) and not hasattr(value, "lms_impl"):
+            raise PluginError(
+                f"Plugin “{plugin.name}” has a method {attr}() without @hookimpl, so it would "
+                "never be called. Decorate it with lms.plugins.hookimpl (or rename it)."
+            )
+
+
+def _check_table_prefixes(plugin: Plugin) -> None:
+    """Every table mapped by a class inside the plugin's package carries its prefix."""
+    from lms.extensions import Base
+
+    package = plugin.package
+    for mapper in Base.registry.mappers:
+        module = mapper.class_.__module__
+        if module != package and not module.startswith(package + "."):
+            continue
+        if mapper.single:
+            continue  # single-table inheritance maps no table of its own
+        table = getattr(mapper.local_table, "name", "")
+        if not table.startswith(plugin.table_prefix):
+            raise PluginError(
+                f"Plugin “{plugin.name}” maps the table “{table}” ({mapper.class_.__name__}); "
+                f"a plugin's tables must be named “{plugin.table_prefix}...”."
+            )

@@ -26,7 +26,9 @@ class NavItem:
 
 @dataclass(frozen=True)
 class Widget:
-    """A panel on the learner's dashboard, rendered from ``template`` with ``context``."""
+    """A panel on the learner's dashboard. The dashboard includes ``template`` inside its own
+    page, where the template sees this record as ``widget`` (so ``widget.context.<name>``)
+    and ``current_user``."""
 
     key: str
     title: str
@@ -48,8 +50,10 @@ class SlotContent:
 class StepType:
     """A kind of step that course files may use as ``type: <key>``.
 
-    ``template`` renders the step body (context: ``step``, ``progress``, ``config``);
-    ``validate`` returns problems with a step's YAML config (empty list when fine).
+    ``template`` renders the step body; the step page includes it, so it sees ``step``
+    (its settings from the course file in ``step.config``; ``config`` in a template is the
+    site's configuration) and ``current_user``. ``validate`` returns problems with a step's
+    config as read from the course file (an empty list when fine).
     """
 
     key: str

@@ -24,15 +24,21 @@ def recompute() -> None:
     from lms.extensions import db
     from lms.progress.models import StepProgress
 
-    expected = db.session.scalar(
-        select(func.count()).select_from(
-            select(StepProgress.user_id, Step.course_id)
-            .join(Step, Step.id == StepProgress.step_id).distinct().subquery()
+    expected = (
+        db.session.scalar(
+            select(func.count()).select_from(
+                select(StepProgress.user_id, Step.course_id)
+                .join(Step, Step.id == StepProgress.step_id)
+                .distinct()
+                .subquery()
+            )
         )
-    ) or 0
+        or 0
+    )
     begin_write()
-    with click.progressbar(length=max(expected, 1), label="Recomputing completion",
-                           file=sys.stderr) as bar:
+    with click.progressbar(
+        length=max(expected, 1), label="Recomputing completion", file=sys.stderr
+    ) as bar:
         totals = recompute_everything(progress=lambda _user, _course: bar.update(1))
     commit()
     click.echo(

@@ -41,8 +41,16 @@ class Outcome:
     course: bool = False
 
 
-def rule_met(rule: dict[str, Any], done: int, total: int, level: str, target: Any,
-             user_id: int, done_ids: set[int], child_ids: list[int]) -> bool:
+def rule_met(
+    rule: dict[str, Any],
+    done: int,
+    total: int,
+    level: str,
+    target: Any,
+    user_id: int,
+    done_ids: set[int],
+    child_ids: list[int],
+) -> bool:
     """Does ``done`` of ``total`` children satisfy ``rule`` (``all``, ``any`` or a plugin's)?"""
     name = rule.get("rule", "all")
     if name == "all":
@@ -81,8 +89,11 @@ def step_condition_met(step: Step, progress: StepProgress | None, user_id: int) 
         return bool(
             db.session.scalar(
                 select(QuizAttempt.id)
-                .where(QuizAttempt.user_id == user_id, QuizAttempt.step_id == step.id,
-                       QuizAttempt.passed.is_(True))
+                .where(
+                    QuizAttempt.user_id == user_id,
+                    QuizAttempt.step_id == step.id,
+                    QuizAttempt.passed.is_(True),
+                )
                 .limit(1)
             )
         )
@@ -114,8 +125,11 @@ def complete_step(user_id: int, step: Step) -> bool:
     insert_ignore(StepProgress, {"user_id": user_id, "step_id": step.id}, ["user_id", "step_id"])
     result = db.session.execute(
         update(StepProgress)
-        .where(StepProgress.user_id == user_id, StepProgress.step_id == step.id,
-               StepProgress.completed_at.is_(None))
+        .where(
+            StepProgress.user_id == user_id,
+            StepProgress.step_id == step.id,
+            StepProgress.completed_at.is_(None),
+        )
         .values(completed_at=now)
         .execution_options(synchronize_session=False)
     )
@@ -133,8 +147,9 @@ def recompute_course(user_id: int, course: Course) -> Outcome:
     outcome = Outcome()
     steps_by_module: dict[int, list[int]] = defaultdict(list)
     for step_id, module_id in db.session.execute(
-        select(Step.id, Step.module_id).where(Step.course_id == course.id,
-                                             Step.retired_at.is_(None))
+        select(Step.id, Step.module_id).where(
+            Step.course_id == course.id, Step.retired_at.is_(None)
+        )
     ):
         steps_by_module[module_id].append(step_id)
     modules = list(
@@ -148,8 +163,11 @@ def recompute_course(user_id: int, course: Course) -> Outcome:
         db.session.scalars(
             select(StepProgress.step_id)
             .join(Step, Step.id == StepProgress.step_id)
-            .where(StepProgress.user_id == user_id, Step.course_id == course.id,
-                   StepProgress.completed_at.is_not(None))
+            .where(
+                StepProgress.user_id == user_id,
+                Step.course_id == course.id,
+                StepProgress.completed_at.is_not(None),
+            )
         )
     )
     done_modules = set(
@@ -165,8 +183,16 @@ def recompute_course(user_id: int, course: Course) -> Outcome:
             continue
         children = steps_by_module.get(module.id, [])
         done_here = done_steps.intersection(children)
-        if rule_met(module.completion_rule or {"rule": "all"}, len(done_here), len(children),
-                    "module", module, user_id, done_here, children):
+        if rule_met(
+            module.completion_rule or {"rule": "all"},
+            len(done_here),
+            len(children),
+            "module",
+            module,
+            user_id,
+            done_here,
+            children,
+        ):
             if insert_ignore(
                 ModuleCompletion,
                 {"user_id": user_id, "module_id": module.id, "completed_at": now},
@@ -179,17 +205,22 @@ def recompute_course(user_id: int, course: Course) -> Outcome:
     module_ids = [m.id for m in modules]
     done_live = done_modules.intersection(module_ids)
     rule = course.completion_rule or {"rule": "all"}
-    if rule_met(rule, len(done_live), len(module_ids), "course", course, user_id, done_live,
-                module_ids):
-        if insert_ignore(
-            CourseCompletion,
-            {"user_id": user_id, "course_id": course.id, "completed_at": now,
-             "content_version": course.content_version, "rule": rule},
-            ["user_id", "course_id"],
-        ):
-            outcome.course = True
-            _mark_enrolments_completed(user_id, course, now)
-            after_commit("lms_course_completed", user=_user(user_id), course=course)
+    if rule_met(
+        rule, len(done_live), len(module_ids), "course", course, user_id, done_live, module_ids
+    ) and insert_ignore(
+        CourseCompletion,
+        {
+            "user_id": user_id,
+            "course_id": course.id,
+            "completed_at": now,
+            "content_version": course.content_version,
+            "rule": rule,
+        },
+        ["user_id", "course_id"],
+    ):
+        outcome.course = True
+        _mark_enrolments_completed(user_id, course, now)
+        after_commit("lms_course_completed", user=_user(user_id), course=course)
     return outcome
 
 
@@ -197,8 +228,11 @@ def _mark_enrolments_completed(user_id: int, course: Course, now: Any) -> None:
     cohort_ids = select(Cohort.id).where(Cohort.course_id == course.id)
     db.session.execute(
         update(Enrolment)
-        .where(Enrolment.user_id == user_id, Enrolment.cohort_id.in_(cohort_ids),
-               Enrolment.status == "active")
+        .where(
+            Enrolment.user_id == user_id,
+            Enrolment.cohort_id.in_(cohort_ids),
+            Enrolment.status == "active",
+        )
         .values(status="completed", completed_at=now)
         .execution_options(synchronize_session=False)
     )

@@ -11,10 +11,10 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from lms.accounts.models import User
 from lms.catalogue.models import Step
 from lms.db import utcnow
-from lms.extensions import db
+from lms.extensions import Model
 
 
-class StepProgress(db.Model):
+class StepProgress(Model):
     """One row per learner and step; each column records a thing the learner did."""
 
     __tablename__ = "step_progress"
@@ -28,7 +28,7 @@ class StepProgress(db.Model):
     completed_at: Mapped[datetime | None] = mapped_column(DateTime)
 
 
-class QuizAttempt(db.Model):
+class QuizAttempt(Model):
     __tablename__ = "quiz_attempts"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -40,7 +40,7 @@ class QuizAttempt(db.Model):
     submitted_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
 
-class Reflection(db.Model):
+class Reflection(Model):
     """A learner's reflection: private unless they share it with a cohort's facilitators."""
 
     __tablename__ = "reflections"
@@ -60,7 +60,7 @@ class Reflection(db.Model):
     user: Mapped[User] = relationship(lazy="joined")
 
 
-class NoteAcknowledgement(db.Model):
+class NoteAcknowledgement(Model):
     """The learner read a content note and chose to continue."""
 
     __tablename__ = "note_acknowledgements"
@@ -72,7 +72,7 @@ class NoteAcknowledgement(db.Model):
     at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
 
-class ModuleCompletion(db.Model):
+class ModuleCompletion(Model):
     __tablename__ = "module_completions"
     __table_args__ = (UniqueConstraint("user_id", "module_id"),)
 
@@ -82,7 +82,7 @@ class ModuleCompletion(db.Model):
     completed_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
 
-class CourseCompletion(db.Model):
+class CourseCompletion(Model):
     __tablename__ = "course_completions"
     __table_args__ = (UniqueConstraint("user_id", "course_id"),)
 

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from lms.accounts.models import User
 from lms.catalogue.models import Course, Module, Step
 from lms.cohorts.models import Cohort, Enrolment
+from lms.db import pairs
 from lms.extensions import db
 from lms.progress.models import CourseCompletion, ModuleCompletion, StepProgress
 
@@ -70,8 +71,16 @@ class CourseView:
 
 def _step_lines(course_ids: list[int]) -> dict[int, list[StepLine]]:
     rows = db.session.execute(
-        select(Step.id, Step.key, Step.title, Step.type, Step.minutes, Step.module_id,
-               Step.content_note, Step.course_id)
+        select(
+            Step.id,
+            Step.key,
+            Step.title,
+            Step.type,
+            Step.minutes,
+            Step.module_id,
+            Step.content_note,
+            Step.course_id,
+        )
         .join(Module, Module.id == Step.module_id)
         .where(Step.course_id.in_(course_ids), Step.retired_at.is_(None))
         .order_by(Module.position, Step.position)
@@ -79,8 +88,9 @@ def _step_lines(course_ids: list[int]) -> dict[int, list[StepLine]]:
     by_course: dict[int, list[StepLine]] = defaultdict(list)
     for row in rows:
         by_course[row.course_id].append(
-            StepLine(row.id, row.key, row.title, row.type, row.minutes, row.module_id,
-                     row.content_note)
+            StepLine(
+                row.id, row.key, row.title, row.type, row.minutes, row.module_id, row.content_note
+            )
         )
     return by_course
 
@@ -101,8 +111,11 @@ def course_views(user: User, enrolments: list[Enrolment]) -> list[CourseView]:
         db.session.scalars(
             select(StepProgress.step_id)
             .join(Step, Step.id == StepProgress.step_id)
-            .where(StepProgress.user_id == user.id, Step.course_id.in_(course_ids),
-                   StepProgress.completed_at.is_not(None))
+            .where(
+                StepProgress.user_id == user.id,
+                Step.course_id.in_(course_ids),
+                StepProgress.completed_at.is_not(None),
+            )
         )
     )
     done_modules = set(
@@ -112,24 +125,26 @@ def course_views(user: User, enrolments: list[Enrolment]) -> list[CourseView]:
             .where(ModuleCompletion.user_id == user.id, Module.course_id.in_(course_ids))
         )
     )
-    completed = dict(
+    completed = pairs(
         db.session.execute(
             select(CourseCompletion.course_id, CourseCompletion.completed_at).where(
                 CourseCompletion.user_id == user.id, CourseCompletion.course_id.in_(course_ids)
             )
-        ).tuples()
+        )
     )
     views = []
     for enrolment in enrolments:
         course = courses[enrolment.cohort.course_id]
-        module_views = {m.id: ModuleView(m, done=m.id in done_modules) for m in modules
-                        if m.course_id == course.id}
+        module_views = {
+            m.id: ModuleView(m, done=m.id in done_modules)
+            for m in modules
+            if m.course_id == course.id
+        }
         ordered = [s for s in lines.get(course.id, []) if s.module_id in module_views]
         for line in ordered:
             line.done = line.id in done_steps
             module_views[line.module_id].steps.append(line)
-        view = CourseView(course, list(module_views.values()), completed.get(course.id),
-                          enrolment)
+        view = CourseView(course, list(module_views.values()), completed.get(course.id), enrolment)
         view.next_step = _next_step(ordered, enrolment.resume_step_id)
         views.append(view)
     return views
@@ -141,7 +156,7 @@ def _next_step(ordered: list[StepLine], resume_step_id: int | None) -> StepLine 
         if line.id == resume_step_id:
             if not line.done:
                 return line
-            later = [s for s in ordered[index + 1:] if not s.done]
+            later = [s for s in ordered[index + 1 :] if not s.done]
             if later:
                 return later[0]
             break
@@ -155,9 +170,11 @@ def learner_enrolments(user: User) -> list[Enrolment]:
             select(Enrolment)
             .join(Cohort, Cohort.id == Enrolment.cohort_id)
             .join(Course, Course.id == Cohort.course_id)
-            .where(Enrolment.user_id == user.id,
-                   Enrolment.status.in_(("active", "completed", "invited")),
-                   Course.retired.is_(False))
+            .where(
+                Enrolment.user_id == user.id,
+                Enrolment.status.in_(("active", "completed", "invited")),
+                Course.retired.is_(False),
+            )
             .order_by(Enrolment.last_activity_at.desc().nulls_last(), Enrolment.enrolled_at.desc())
         ).unique()
     )

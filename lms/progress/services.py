@@ -49,8 +49,11 @@ def _record(user: User, step: Step, **stamps: object) -> Outcome:
             field = getattr(StepProgress, column)
             db.session.execute(
                 update(StepProgress)
-                .where(StepProgress.user_id == user.id, StepProgress.step_id == step.id,
-                       field.is_(None))
+                .where(
+                    StepProgress.user_id == user.id,
+                    StepProgress.step_id == step.id,
+                    field.is_(None),
+                )
                 .values({column: now})
                 .execution_options(synchronize_session=False)
             )
@@ -79,9 +82,14 @@ def open_step(user: User, step: Step, enrolment: Enrolment | None) -> None:
 
 def mark_done(user: User, step: Step) -> Outcome:
     if step.complete_when in ("quiz_passed", "reflection_submitted"):
-        raise InvalidInput("This step is completed by " + (
-            "passing its quiz." if step.complete_when == "quiz_passed"
-            else "saving a reflection."))
+        raise InvalidInput(
+            "This step is completed by "
+            + (
+                "passing its quiz."
+                if step.complete_when == "quiz_passed"
+                else "saving a reflection."
+            )
+        )
     begin_write()
     outcome = _record(user, step, viewed_at=True, marked_done_at=True)
     _touch_enrolments(user, step)
@@ -96,7 +104,8 @@ def submit_quiz(user: User, step: Step, answers: dict[int, int | None]) -> QuizR
     if missing:
         numbers = ", ".join(str(n) for n in missing)
         raise InvalidInput(
-            f"Please choose an answer for question {numbers}." if len(missing) == 1
+            f"Please choose an answer for question {numbers}."
+            if len(missing) == 1
             else f"Please choose an answer for questions {numbers}."
         )
     chosen: list[int] = []
@@ -108,8 +117,9 @@ def submit_quiz(user: User, step: Step, answers: dict[int, int | None]) -> QuizR
     score = sum(1 for q, c in zip(questions, chosen, strict=True) if q["answer"] == c)
     passed = score >= int(step.config.get("pass_mark", len(questions)))
     begin_write()
-    attempt = QuizAttempt(user_id=user.id, step_id=step.id, answers=chosen, score=score,
-                          passed=passed)
+    attempt = QuizAttempt(
+        user_id=user.id, step_id=step.id, answers=chosen, score=score, passed=passed
+    )
     db.session.add(attempt)
     db.session.flush()
     outcome = _record(user, step, viewed_at=True)
@@ -132,8 +142,11 @@ def sharing_cohort(user: User, course: Course) -> Cohort | None:
     return db.session.scalar(
         select(Cohort)
         .join(Enrolment, Enrolment.cohort_id == Cohort.id)
-        .where(Enrolment.user_id == user.id, Cohort.course_id == course.id,
-               Enrolment.status.in_(("active", "completed")))
+        .where(
+            Enrolment.user_id == user.id,
+            Cohort.course_id == course.id,
+            Enrolment.status.in_(("active", "completed")),
+        )
         .where(Cohort.facilitators.any())
         .order_by(Enrolment.enrolled_at.desc())
         .limit(1)
@@ -146,8 +159,10 @@ def save_reflection(user: User, step: Step, body: str, *, share: bool) -> Outcom
         raise InvalidInput("This step doesn't take a reflection.")
     text = (body or "").strip()
     if not text:
-        raise InvalidInput("Your reflection is empty. Write a few words, then save it.",
-                           field_errors={"body": "Write a few words first."})
+        raise InvalidInput(
+            "Your reflection is empty. Write a few words, then save it.",
+            field_errors={"body": "Write a few words first."},
+        )
     if len(text) > MAX_REFLECTION_CHARS:
         raise InvalidInput(
             f"Your reflection is {len(text):,} characters long; the limit is "
@@ -156,8 +171,10 @@ def save_reflection(user: User, step: Step, body: str, *, share: bool) -> Outcom
         )
     cohort = sharing_cohort(user, step.module.course) if share else None
     if share and cohort is None:
-        raise InvalidInput("There are no facilitators to share this with on your course, so "
-                           "your reflection stays private.")
+        raise InvalidInput(
+            "There are no facilitators to share this with on your course, so "
+            "your reflection stays private."
+        )
     begin_write()
     now = utcnow()
     reflection = db.session.scalar(
@@ -166,14 +183,21 @@ def save_reflection(user: User, step: Step, body: str, *, share: bool) -> Outcom
     if reflection is None:
         inserted = insert_ignore(
             Reflection,
-            {"user_id": user.id, "step_id": step.id, "body": text, "created_at": now,
-             "updated_at": now, "shared_with_cohort_id": cohort.id if cohort else None},
+            {
+                "user_id": user.id,
+                "step_id": step.id,
+                "body": text,
+                "created_at": now,
+                "updated_at": now,
+                "shared_with_cohort_id": cohort.id if cohort else None,
+            },
             ["user_id", "step_id"],
         )
         if not inserted:  # saved at the same moment in another tab: keep the latest words
             reflection = db.session.scalar(
-                select(Reflection).where(Reflection.user_id == user.id,
-                                         Reflection.step_id == step.id)
+                select(Reflection).where(
+                    Reflection.user_id == user.id, Reflection.step_id == step.id
+                )
             )
     if reflection is not None:
         reflection.body = text

@@ -26,8 +26,7 @@ bp = Blueprint("progress", __name__)
 def load_step(slug: str, key: str) -> tuple[Course, Step]:
     course = load_course(slug)
     step = db.session.scalar(
-        select(Step).where(Step.course_id == course.id, Step.key == key,
-                           Step.retired_at.is_(None))
+        select(Step).where(Step.course_id == course.id, Step.key == key, Step.retired_at.is_(None))
     )
     if step is None:
         abort(404)
@@ -37,8 +36,9 @@ def load_step(slug: str, key: str) -> tuple[Course, Step]:
 def load_module(slug: str, key: str) -> tuple[Course, Module]:
     course = load_course(slug)
     module = db.session.scalar(
-        select(Module).where(Module.course_id == course.id, Module.key == key,
-                             Module.retired_at.is_(None))
+        select(Module).where(
+            Module.course_id == course.id, Module.key == key, Module.retired_at.is_(None)
+        )
     )
     if module is None:
         abort(404)
@@ -60,8 +60,14 @@ def module(slug: str, key: str) -> str | Response:
     enrolment = cohorts.enrolment_for(current_user, course)
     view = queries.course_view(current_user, course, enrolment)
     module_view = next((m for m in view.modules if m.module.id == module.id), None)
-    return render_template("progress/module.html", course=course, module=module,
-                           module_view=module_view, first=first, enrolment=enrolment)
+    return render_template(
+        "progress/module.html",
+        course=course,
+        module=module,
+        module_view=module_view,
+        first=first,
+        enrolment=enrolment,
+    )
 
 
 @bp.post("/courses/<slug>/modules/<key>/continue")
@@ -93,9 +99,16 @@ def step(slug: str, key: str) -> str | Response:
     return _render_step(course, step, enrolment)
 
 
-def _render_step(course: Course, step: Step, enrolment: Any, *, status: int = 200,
-                 reflection_text: str | None = None, quiz_answers: dict[int, int] | None = None,
-                 problem: str | None = None) -> Any:
+def _render_step(
+    course: Course,
+    step: Step,
+    enrolment: Any,
+    *,
+    status: int = 200,
+    reflection_text: str | None = None,
+    quiz_answers: dict[int, int] | None = None,
+    problem: str | None = None,
+) -> Any:
     view = queries.course_view(current_user, course, enrolment)
     line = next((s for m in view.modules for s in m.steps if s.id == step.id), None)
     before, after = queries.neighbours(step)
@@ -103,20 +116,32 @@ def _render_step(course: Course, step: Step, enrolment: Any, *, status: int = 20
     attempt = None
     if step.type == "reflection":
         reflection = db.session.scalar(
-            select(Reflection).where(Reflection.user_id == current_user.id,
-                                     Reflection.step_id == step.id)
+            select(Reflection).where(
+                Reflection.user_id == current_user.id, Reflection.step_id == step.id
+            )
         )
     if step.type == "quiz":
         attempt = progress.latest_attempt(current_user, step)
     plugin_type = current_app.extensions["lms_plugins"].registries.step_types.get(step.type)
     return render_template(
         "progress/step.html",
-        course=course, step=step, module=step.module, view=view, line=line,
-        before=before, after=after, enrolment=enrolment,
+        course=course,
+        step=step,
+        module=step.module,
+        view=view,
+        line=line,
+        before=before,
+        after=after,
+        enrolment=enrolment,
         can_record=enrolment is not None and can(current_user, "record_progress", step),
-        reflection=reflection, attempt=attempt,
-        sharing_cohort=progress.sharing_cohort(current_user, course) if step.type == "reflection" else None,
-        reflection_text=reflection_text, quiz_answers=quiz_answers or {}, problem=problem,
+        reflection=reflection,
+        attempt=attempt,
+        sharing_cohort=progress.sharing_cohort(current_user, course)
+        if step.type == "reflection"
+        else None,
+        reflection_text=reflection_text,
+        quiz_answers=quiz_answers or {},
+        problem=problem,
         plugin_template=plugin_type[1].template if plugin_type else None,
     ), status
 
@@ -124,8 +149,12 @@ def _render_step(course: Course, step: Step, enrolment: Any, *, status: int = 20
 def _note_page(course: Course, target: Module | Step, step: Step | None) -> str:
     is_module = isinstance(target, Module)
     return render_template(
-        "progress/note.html", course=course, target=target, is_module=is_module,
-        note=target.content_note, step=step,
+        "progress/note.html",
+        course=course,
+        target=target,
+        is_module=is_module,
+        note=target.content_note,
+        step=step,
     )
 
 
@@ -141,12 +170,15 @@ def note_continue(slug: str, key: str) -> Response:
 @bp.post("/courses/<slug>/steps/<key>/later")
 @login_required
 def later(slug: str, key: str) -> Response:
-    course, step = load_step(slug, key)
+    _course, step = load_step(slug, key)
     require(can(current_user, "view_step", step))
     if can(current_user, "record_progress", step):
         progress.come_back_later(current_user, step)
-    flash("That's fine. Your place is saved, and nothing is counted against you. "
-          "You can pick up where you left off whenever you're ready.", "info")
+    flash(
+        "That's fine. Your place is saved, and nothing is counted against you. "
+        "You can pick up where you left off whenever you're ready.",
+        "info",
+    )
     return redirect(url_for("home.dashboard"), code=303)
 
 
@@ -165,21 +197,30 @@ def done(slug: str, key: str) -> Response:
 def quiz(slug: str, key: str) -> Any:
     course, step = load_step(slug, key)
     require(can(current_user, "record_progress", step) and step.type == "quiz")
-    answers = {i: _int(request.form.get(f"q{i}")) for i in range(len(step.config.get("questions", [])))}
+    answers = {
+        i: _int(request.form.get(f"q{i}")) for i in range(len(step.config.get("questions", [])))
+    }
     try:
         result = progress.submit_quiz(current_user, step, answers)
     except InvalidInput as error:
         enrolment = cohorts.enrolment_for(current_user, course)
         chosen = {i: a for i, a in answers.items() if a}
-        return _render_step(course, step, enrolment, status=400, quiz_answers=chosen,
-                            problem=error.message)
+        return _render_step(
+            course, step, enrolment, status=400, quiz_answers=chosen, problem=error.message
+        )
     attempt = result.attempt
     if attempt.passed:
-        flash(f"You answered {attempt.score} of {len(attempt.answers)} correctly. "
-              "Well done: this step is complete.", "info")
+        flash(
+            f"You answered {attempt.score} of {len(attempt.answers)} correctly. "
+            "Well done: this step is complete.",
+            "info",
+        )
     else:
-        flash(f"You answered {attempt.score} of {len(attempt.answers)} correctly. Have a look "
-              "at the explanations below and try again whenever you like.", "info")
+        flash(
+            f"You answered {attempt.score} of {len(attempt.answers)} correctly. Have a look "
+            "at the explanations below and try again whenever you like.",
+            "info",
+        )
     _flash_outcome(result.outcome, step, step_message=False)
     return redirect(_step_url(step, course) + "#results", code=303)
 
@@ -195,10 +236,14 @@ def reflection(slug: str, key: str) -> Any:
         outcome = progress.save_reflection(current_user, step, text, share=share)
     except InvalidInput as error:
         enrolment = cohorts.enrolment_for(current_user, course)
-        return _render_step(course, step, enrolment, status=400, reflection_text=text,
-                            problem=error.message)
-    flash("Your reflection is saved. " + (
-        "Your facilitators can read it." if share else "Only you can read it."), "info")
+        return _render_step(
+            course, step, enrolment, status=400, reflection_text=text, problem=error.message
+        )
+    flash(
+        "Your reflection is saved. "
+        + ("Your facilitators can read it." if share else "Only you can read it."),
+        "info",
+    )
     _flash_outcome(outcome, step, step_message=False)
     return _after_progress(course, step)
 
@@ -208,7 +253,8 @@ def reflection(slug: str, key: str) -> Any:
 def my_reflections() -> str:
     require(can(current_user, "use_site"))
     rows = db.session.scalars(
-        select(Reflection).where(Reflection.user_id == current_user.id)
+        select(Reflection)
+        .where(Reflection.user_id == current_user.id)
         .order_by(Reflection.updated_at.desc())
     ).all()
     return render_template("progress/reflections.html", reflections=rows)
@@ -221,8 +267,12 @@ def share_reflection(reflection_id: int) -> Response:
     require(can(current_user, "edit_reflection", item))
     share = request.form.get("share") == "yes"
     progress.set_reflection_sharing(current_user, item, share)
-    flash("Your facilitators can now read this reflection." if share
-          else "This reflection is private again: only you can read it.", "info")
+    flash(
+        "Your facilitators can now read this reflection."
+        if share
+        else "This reflection is private again: only you can read it.",
+        "info",
+    )
     return redirect(url_for("progress.my_reflections"), code=303)
 
 
@@ -235,8 +285,10 @@ def _after_progress(course: Course, step: Step) -> Response:
 
 def _flash_outcome(outcome: progress.Outcome, step: Step, *, step_message: bool = True) -> None:
     if outcome.course:
-        flash("You've completed the whole course. Thank you for the time and care you gave it.",
-              "info")
+        flash(
+            "You've completed the whole course. Thank you for the time and care you gave it.",
+            "info",
+        )
     elif outcome.modules:
         flash(f"You've completed the module “{step.module.title}”.", "info")
     elif step_message and outcome.steps:

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import contains_eager
 
 from lms.accounts.models import Membership, Organisation, User
 from lms.catalogue.models import Course
@@ -27,19 +28,21 @@ def managed_organisations(user: User) -> list[Organisation]:
     query = select(Organisation).order_by(Organisation.name)
     if not user.is_admin:
         managed = user.organisation_ids("manager")
-        query = query.where(
-            Organisation.id.in_(managed) | Organisation.parent_id.in_(managed)
-        )
+        query = query.where(Organisation.id.in_(managed) | Organisation.parent_id.in_(managed))
     return list(db.session.scalars(query))
 
 
 def people_page(organisation: Organisation, page: int, per_page: int = 50) -> Any:
     """A page of the organisation's people, each with their courses and where they are."""
     pagination = db.paginate(
-        select(Membership).join(User, User.id == Membership.user_id)
+        select(Membership)
+        .join(User, User.id == Membership.user_id)
         .where(Membership.organisation_id == organisation.id)
+        .options(contains_eager(Membership.user))
         .order_by(User.display_name),
-        page=page, per_page=per_page, error_out=False,
+        page=page,
+        per_page=per_page,
+        error_out=False,
     )
     memberships = list(pagination.items)
     user_ids = [m.user_id for m in memberships]
@@ -53,15 +56,22 @@ def people_page(organisation: Organisation, page: int, per_page: int = 50) -> An
     completed = {
         (row.user_id, row.course_id)
         for row in db.session.execute(
-            select(CourseCompletion.user_id, CourseCompletion.course_id)
-            .where(CourseCompletion.user_id.in_(user_ids))
+            select(CourseCompletion.user_id, CourseCompletion.course_id).where(
+                CourseCompletion.user_id.in_(user_ids)
+            )
         )
     }
     by_user: dict[int, dict[int, tuple[Course, str]]] = defaultdict(dict)
     for user_id, status, course in enrolments:
-        label = "Completed" if (user_id, course.id) in completed else {
-            "withdrawn": "Withdrawn", "deferred": "Deferred", "invited": "Invited",
-        }.get(status, "In progress")
+        label = (
+            "Completed"
+            if (user_id, course.id) in completed
+            else {
+                "withdrawn": "Withdrawn",
+                "deferred": "Deferred",
+                "invited": "Invited",
+            }.get(status, "In progress")
+        )
         by_user[user_id][course.id] = (course, label)
     rows = [PersonRow(m.user, m, list(by_user[m.user_id].values())) for m in memberships]
     return pagination, rows

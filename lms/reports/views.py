@@ -31,5 +31,6 @@ def organisation(organisation_id: int) -> str:
     require(can(current_user, "view_organisation", organisation))
     page = request.args.get("page", 1, type=int)
     pagination, rows = queries.people_page(organisation, max(page, 1))
-    return render_template("reports/organisation.html", organisation=organisation,
-                           pagination=pagination, rows=rows)
+    return render_template(
+        "reports/organisation.html", organisation=organisation, pagination=pagination, rows=rows
+    )

@@ -15,9 +15,21 @@ _counter = itertools.count(1)
 DEFAULT_STEPS: list[dict[str, Any]] = [
     {"type": "text", "title": "Reading"},
     {"type": "reflection", "title": "Your thoughts"},
-    {"type": "quiz", "title": "Check", "config": {"pass_mark": 1, "questions": [
-        {"prompt": "Pick the first", "choices": ["First", "Second"], "answer": 1,
-         "explanation": "It is the first."}]}},
+    {
+        "type": "quiz",
+        "title": "Check",
+        "config": {
+            "pass_mark": 1,
+            "questions": [
+                {
+                    "prompt": "Pick the first",
+                    "choices": ["First", "Second"],
+                    "answer": 1,
+                    "explanation": "It is the first.",
+                }
+            ],
+        },
+    },
 ]
 
 COMPLETE_WHEN = {
@@ -72,9 +84,7 @@ class Factories:
         db.session.add(user)
         db.session.flush()
         if organisation is not None:
-            db.session.add(
-                Membership(user_id=user.id, organisation_id=organisation.id, role=role)
-            )
+            db.session.add(Membership(user_id=user.id, organisation_id=organisation.id, role=role))
             db.session.flush()
             db.session.refresh(user)
         return user

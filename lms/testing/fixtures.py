@@ -13,10 +13,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from flask import Flask
+from flask import Flask, g, has_app_context
 from flask.testing import FlaskClient
-from sqlalchemy import event
 from flask_sqlalchemy.session import Session as _FlaskSession
+from sqlalchemy import event
 
 from lms import create_app
 from lms.db import set_write_intent
@@ -96,8 +96,11 @@ def db(app: Flask) -> Iterator[Any]:
         connection = _db.engine.connect()
         outer = connection.begin()
         session = _db._make_scoped_session(
-            {"bind": connection, "join_transaction_mode": "create_savepoint",
-             "class_": _BoundSession}
+            {
+                "bind": connection,
+                "join_transaction_mode": "create_savepoint",
+                "class_": _BoundSession,
+            }
         )
         real_session = _db.session
         _db.session = session
@@ -113,8 +116,22 @@ def db(app: Flask) -> Iterator[Any]:
             set_write_intent(False)
 
 
+class FreshRequestClient(FlaskClient):
+    """A test client whose requests don't inherit the person an earlier request signed in.
+
+    The ``db`` fixture keeps an app context open and Flask reuses it for requests, so
+    Flask-Login's per-request cache (``g._login_user``) would otherwise carry over.
+    """
+
+    def open(self, *args: Any, **kwargs: Any) -> Any:
+        if has_app_context():
+            g.pop("_login_user", None)
+        return super().open(*args, **kwargs)
+
+
 @pytest.fixture
 def client(app: Flask, db: Any) -> FlaskClient:
+    app.test_client_class = FreshRequestClient
     return app.test_client()
 
 

@@ -82,10 +82,16 @@ def test_viewed_rule_completes_on_opening(create_course, learner_on):
 
 
 def test_quiz_completes_only_when_passed(create_course, learner_on):
-    quiz = {"type": "quiz", "config": {"pass_mark": 2, "questions": [
-        {"prompt": "One?", "choices": ["a", "b"], "answer": 1},
-        {"prompt": "Two?", "choices": ["a", "b", "c"], "answer": 3},
-    ]}}
+    quiz = {
+        "type": "quiz",
+        "config": {
+            "pass_mark": 2,
+            "questions": [
+                {"prompt": "One?", "choices": ["a", "b"], "answer": 1},
+                {"prompt": "Two?", "choices": ["a", "b", "c"], "answer": 3},
+            ],
+        },
+    }
     course = create_course(modules=[[quiz]])
     learner = learner_on(course)
     step = steps_of(course)[0]
@@ -109,10 +115,16 @@ def test_quiz_completes_only_when_passed(create_course, learner_on):
 def test_quiz_with_bad_answers_is_refused_and_records_nothing(
     create_course, learner_on, answers, message
 ):
-    quiz = {"type": "quiz", "config": {"pass_mark": 1, "questions": [
-        {"prompt": "One?", "choices": ["a", "b"], "answer": 1},
-        {"prompt": "Two?", "choices": ["a", "b", "c"], "answer": 3},
-    ]}}
+    quiz = {
+        "type": "quiz",
+        "config": {
+            "pass_mark": 1,
+            "questions": [
+                {"prompt": "One?", "choices": ["a", "b"], "answer": 1},
+                {"prompt": "Two?", "choices": ["a", "b", "c"], "answer": 3},
+            ],
+        },
+    }
     course = create_course(modules=[[quiz]])
     learner = learner_on(course)
     with pytest.raises(InvalidInput, match=message):
@@ -138,8 +150,9 @@ def test_bad_reflection_is_refused(create_course, learner_on, body):
 
 
 def test_any_n_rule_for_modules_and_course(create_course, learner_on):
-    course = create_course(modules=[[TEXT, TEXT, TEXT], [TEXT]],
-                           completion_rule={"rule": "any", "n": 1})
+    course = create_course(
+        modules=[[TEXT, TEXT, TEXT], [TEXT]], completion_rule={"rule": "any", "n": 1}
+    )
     module = course.modules[0]
     module.completion_rule = {"rule": "any", "n": 2}
     db.session.flush()
@@ -159,8 +172,17 @@ def test_earned_completion_stays_when_a_step_is_added(create_course, learner_on)
     learner = learner_on(course)
     step = steps_of(course)[0]
     progress.mark_done(learner, step)
-    db.session.add(Step(course_id=course.id, module_id=step.module_id, key="new-step",
-                        position=5, type="text", title="New", complete_when="marked_done"))
+    db.session.add(
+        Step(
+            course_id=course.id,
+            module_id=step.module_id,
+            key="new-step",
+            position=5,
+            type="text",
+            title="New",
+            complete_when="marked_done",
+        )
+    )
     db.session.flush()
     recompute_everything()
     assert _count(ModuleCompletion, user_id=learner.id) == 1
@@ -172,16 +194,20 @@ def test_recompute_gives_the_same_answer(create_course, learner_on):
     learner = learner_on(course)
     for step in steps_of(course)[:2]:
         progress.mark_done(learner, step)
-    before = (_count(StepProgress, user_id=learner.id),
-              _count(ModuleCompletion, user_id=learner.id),
-              _count(CourseCompletion, user_id=learner.id))
+    before = (
+        _count(StepProgress, user_id=learner.id),
+        _count(ModuleCompletion, user_id=learner.id),
+        _count(CourseCompletion, user_id=learner.id),
+    )
     # Wipe the derived rows, keep what the learner did, and re-derive.
     db.session.execute(ModuleCompletion.__table__.delete())
     db.session.execute(StepProgress.__table__.update().values(completed_at=None))
     totals = recompute_everything()
-    after = (_count(StepProgress, user_id=learner.id),
-             _count(ModuleCompletion, user_id=learner.id),
-             _count(CourseCompletion, user_id=learner.id))
+    after = (
+        _count(StepProgress, user_id=learner.id),
+        _count(ModuleCompletion, user_id=learner.id),
+        _count(CourseCompletion, user_id=learner.id),
+    )
     assert after == before
     assert totals["steps"] == 2 and totals["modules"] == 1
 
@@ -196,8 +222,13 @@ def test_recompute_cli(app, db, create_course, learner_on):
 
 
 def test_quiz_step_cannot_be_marked_done(create_course, learner_on):
-    quiz = {"type": "quiz", "config": {"pass_mark": 1, "questions": [
-        {"prompt": "One?", "choices": ["a", "b"], "answer": 1}]}}
+    quiz = {
+        "type": "quiz",
+        "config": {
+            "pass_mark": 1,
+            "questions": [{"prompt": "One?", "choices": ["a", "b"], "answer": 1}],
+        },
+    }
     course = create_course(modules=[[quiz]])
     learner = learner_on(course)
     with pytest.raises(InvalidInput, match="passing its quiz"):

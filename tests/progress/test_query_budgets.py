@@ -1,0 +1,93 @@
+"""Learner and manager pages issue a fixed number of queries, whatever the rows shown."""
+
+from __future__ import annotations
+
+import pytest
+
+from lms.progress import services as progress
+from lms.testing.fixtures import count_queries
+
+
+def _learner_with(create_user, create_course, create_cohort, enrol, courses: int, org=None):
+    learner = create_user(organisation=org)
+    made = []
+    for _ in range(courses):
+        course = create_course(modules=[[{"type": "text"}] * 3] * 3)
+        enrol(learner, create_cohort(course, enrolment_mode="open"))
+        progress.mark_done(learner, course.modules[0].steps[0])
+        made.append(course)
+    return learner, made
+
+
+def _queries(client, url: str) -> int:
+    client.get(url)  # warm caches that are not per request
+    with count_queries() as statements:
+        response = client.get(url)
+    assert response.status_code == 200, response.status_code
+    return len(statements)
+
+
+@pytest.mark.parametrize("page", ["/", "/courses", "/reflections"])
+def test_learner_pages_do_not_grow_with_courses(
+    client, sign_in, create_user, create_course, create_cohort, enrol, page
+):
+    one, _ = _learner_with(create_user, create_course, create_cohort, enrol, 1)
+    many, _ = _learner_with(create_user, create_course, create_cohort, enrol, 6)
+    sign_in(one)
+    few = _queries(client, page)
+    sign_in(many)
+    assert _queries(client, page) == few
+
+
+def test_outline_and_step_pages_do_not_grow_with_course_size(
+    client, sign_in, create_user, create_course, create_cohort, enrol
+):
+    counts = []
+    for size in (2, 12):
+        learner = create_user()
+        course = create_course(modules=[[{"type": "text"}] * size] * 3)
+        enrol(learner, create_cohort(course, enrolment_mode="open"))
+        for step in course.modules[0].steps[:-1]:
+            progress.mark_done(learner, step)
+        sign_in(learner)
+        step = course.modules[1].steps[0]
+        counts.append(
+            (
+                _queries(client, f"/courses/{course.slug}"),
+                _queries(client, f"/courses/{course.slug}/steps/{step.key}"),
+            )
+        )
+    assert counts[0] == counts[1]
+    outline, step_page = counts[0]
+    assert outline <= 12 and step_page <= 16, counts
+
+
+def test_manager_page_does_not_grow_with_people(
+    client, sign_in, create_user, create_course, create_cohort, enrol, create_organisation
+):
+    counts = []
+    for people in (1, 8):
+        org = create_organisation()
+        manager = create_user(organisation=org, role="manager")
+        for _ in range(people):
+            _learner_with(create_user, create_course, create_cohort, enrol, 2, org=org)
+        sign_in(manager)
+        counts.append(_queries(client, f"/organisations/{org.id}"))
+    assert counts[0] == counts[1]
+
+
+def test_facilitator_page_does_not_grow_with_learners(
+    client, sign_in, create_user, create_course, create_cohort, enrol
+):
+    counts = []
+    for learners in (1, 10):
+        facilitator = create_user()
+        course = create_course(modules=[[{"type": "text"}] * 4])
+        cohort = create_cohort(course, facilitators=[facilitator])
+        for _ in range(learners):
+            person = create_user()
+            enrol(person, cohort)
+            progress.mark_done(person, course.modules[0].steps[0])
+        sign_in(facilitator)
+        counts.append(_queries(client, f"/facilitate/cohorts/{cohort.id}"))
+    assert counts[0] == counts[1]
