@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from sqlalchemy import select
 
 from lms.accounts.models import User
@@ -111,11 +113,11 @@ def create_cohort(
     course: Course,
     *,
     name: str,
-    facilitators: list[User] = (),
-    enrolment_mode: str = "invitation",  # type: ignore[assignment]
+    facilitators: Sequence[User] = (),
+    enrolment_mode: str = "invitation",
     **fields: object,
 ) -> Cohort:
-    """A new run of ``course``; the full editing pages come with the facilitator area."""
+    """A new run of ``course`` with its facilitators."""
     if not name.strip():
         raise InvalidInput("Give the cohort a name.")
     begin_write()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from collections.abc import Sequence
 from typing import Any
 
 from lms.accounts.models import Membership, Organisation, User
@@ -147,7 +148,7 @@ class Factories:
         self,
         course: Course | None = None,
         *,
-        facilitators: list[User] = (),  # type: ignore[assignment]
+        facilitators: Sequence[User] = (),
         **kw: Any,
     ) -> Cohort:
         n = next(_counter)
