@@ -33,7 +33,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     if not app.config.get("COURSES_DIR"):
         app.config["COURSES_DIR"] = _find("courses")
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
-    logging.basicConfig(level=logging.INFO if not app.debug else logging.DEBUG)
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    logging.getLogger("lms").setLevel(logging.DEBUG if app.debug else logging.INFO)
 
     from lms import web
 

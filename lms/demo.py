@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from lms.accounts.models import Membership, Organisation, User
 from lms.catalogue.models import Course, Step
-from lms.db import begin_write
+from lms.db import begin_write, set_write_intent
 from lms.extensions import db
 
 DEMO_PASSWORD = "demo-password"
@@ -139,7 +139,7 @@ def seed() -> None:
         bar.update(1)
         _work_through(people["learner@example.org"], foundations, steps=7)
         _work_through(people["chloe@example.org"], foundations, steps=2)
-        _work_through(people["learner@example.org"], teams, steps=1, share=True)
+        _work_through(people["learner@example.org"], teams, steps=3, share=True)
         bar.update(1)
 
 
@@ -207,4 +207,11 @@ def demo(force: bool, serve: bool, port: int) -> None:
     click.echo(SIGN_IN_HELP)
     if serve:
         click.echo(f"Open http://127.0.0.1:{port} and sign in. Press Ctrl+C to stop.")
-        current_app.run(host="127.0.0.1", port=port, debug=False, load_dotenv=False)
+        from werkzeug.serving import run_simple
+
+        # Finish this command's own unit of work so the server's requests can write.
+        db.session.commit()
+        db.session.remove()
+        set_write_intent(False)
+
+        run_simple("127.0.0.1", port, current_app._get_current_object(), threaded=True)  # type: ignore[attr-defined]
