@@ -1,6 +1,9 @@
 """Every route, with every role: who gets in, who is refused, and that nothing leaks.
 
 A route added without an entry in ROUTES fails this test: decide who may use it first.
+Areas may keep their entries in ``tests/route_tables/<area>.py`` as a ``ROUTES`` dict; an
+argument may be a callable that takes the world and returns the value (it can create what
+the route needs).
 """
 
 from __future__ import annotations
@@ -27,7 +30,7 @@ def only(allowed: dict[str, Any], default: Any = FORBIDDEN) -> dict[str, Any]:
 
 
 # endpoint -> (method, URL arguments taken from the world, expected outcome per role)
-ROUTES: dict[str, tuple[str, dict[str, str], dict[str, Any]]] = {
+ROUTES: dict[str, tuple[str, dict[str, Any], dict[str, Any]]] = {
     "static": ("GET", {"filename": "'css/app.css'"}, {role: OK for role in ROLES}),
     "home.dashboard": ("GET", {}, everyone_signed_in()),
     "home.support": ("GET", {}, {role: OK for role in ROLES}),
@@ -124,7 +127,25 @@ ROUTES: dict[str, tuple[str, dict[str, str], dict[str, Any]]] = {
 }
 
 
-def _resolve(world: World, expression: str) -> Any:
+def _merge_tables() -> None:
+    import importlib
+    import pkgutil
+
+    from tests import route_tables
+
+    for info in pkgutil.iter_modules(route_tables.__path__):
+        table = importlib.import_module(f"tests.route_tables.{info.name}").ROUTES
+        clash = set(table) & set(ROUTES)
+        assert not clash, f"Routes classified twice: {sorted(clash)}"
+        ROUTES.update(table)
+
+
+_merge_tables()
+
+
+def _resolve(world: World, expression: Any) -> Any:
+    if callable(expression):
+        return expression(world)
     if expression.startswith("'"):
         return expression.strip("'")
     obj: Any = world
