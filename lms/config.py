@@ -74,6 +74,8 @@ def load_config(app: Flask, overrides: dict[str, Any] | None) -> None:
         app.config.setdefault("SESSION_COOKIE_NAME", "__Host-session")
         if app.config["SESSION_COOKIE_NAME"] == "session":
             app.config["SESSION_COOKIE_NAME"] = "__Host-session"
+        # "Keep me signed in" likewise: sent only over HTTPS, to this host, for the whole site.
+        app.config.setdefault("REMEMBER_COOKIE_NAME", "__Host-remember")
     check_production(app.config)
 
 

@@ -85,8 +85,12 @@ def insert_ignore(model: type, values: dict[str, Any], keys: list[str]) -> bool:
     A single statement, so completing a step twice (or concurrently) leaves one row.
     """
     dialect = db.session.get_bind().dialect.name
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    stmt = insert(model).values(**values).on_conflict_do_nothing(index_elements=keys)
+    if dialect == "postgresql":
+        # The implicit RETURNING of the primary key leaves rowcount at -1 on psycopg, so
+        # ask for the row explicitly: none comes back when the insert did nothing.
+        stmt = pg_insert(model).values(**values).on_conflict_do_nothing(index_elements=keys)
+        return db.session.execute(stmt.returning(getattr(model, keys[0]))).first() is not None
+    stmt = sqlite_insert(model).values(**values).on_conflict_do_nothing(index_elements=keys)
     result = db.session.execute(stmt)
     return bool(getattr(result, "rowcount", 0))
 

@@ -60,6 +60,7 @@ def seed() -> None:
     """Create the demo world. Uses the same services as the app, so completion is real."""
     from lms.accounts.passwords import hash_password
     from lms.cohorts import services as cohorts
+    from lms.live.demo import seed_sessions
 
     steps_total = 6
     with click.progressbar(length=steps_total, label="Loading demo data", file=sys.stderr) as bar:
@@ -140,6 +141,7 @@ def seed() -> None:
         _work_through(people["learner@example.org"], foundations, steps=7)
         _work_through(people["chloe@example.org"], foundations, steps=2)
         _work_through(people["learner@example.org"], teams, steps=3, share=True)
+        seed_sessions(facilitator, teams_cohort, people)
         bar.update(1)
 
 

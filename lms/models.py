@@ -3,7 +3,15 @@
 from lms.accounts.models import Membership, OneTimeCode, Organisation, User
 from lms.audit.models import AuditEvent
 from lms.catalogue.models import ContentVersion, Course, Module, Step
-from lms.cohorts.models import Cohort, CohortFacilitator, CohortPlugin, Enrolment, PluginSetting
+from lms.cohorts.models import (
+    BulkEnrolmentUpload,
+    Cohort,
+    CohortFacilitator,
+    CohortPlugin,
+    Enrolment,
+    PluginSetting,
+)
+from lms.live.models import Attendance, Booking, CalendarFeed, LiveSession
 from lms.progress.models import (
     CourseCompletion,
     ModuleCompletion,
@@ -14,7 +22,11 @@ from lms.progress.models import (
 )
 
 __all__ = [
+    "Attendance",
     "AuditEvent",
+    "Booking",
+    "BulkEnrolmentUpload",
+    "CalendarFeed",
     "Cohort",
     "CohortFacilitator",
     "CohortPlugin",
@@ -22,6 +34,7 @@ __all__ = [
     "Course",
     "CourseCompletion",
     "Enrolment",
+    "LiveSession",
     "Membership",
     "Module",
     "ModuleCompletion",

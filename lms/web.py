@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from flask import Flask, flash, g, redirect, request, session, url_for
+from flask import Flask, abort, flash, g, redirect, request, session, url_for
 from flask_login import current_user, logout_user
+from werkzeug.routing import IntegerConverter, Map
 
 from lms.db import configure_sqlite, set_write_intent, utcnow
 from lms.errors import register_error_handlers
@@ -66,6 +67,16 @@ def init_extensions(app: Flask) -> None:
         return user
 
     @app.before_request
+    def _refuse_nul_characters() -> None:
+        # Nobody types a NUL, and PostgreSQL can't hold one in text: bad input (400), not a
+        # database error (500) from whichever query meets it first.
+        fields = list(request.args.items(multi=True))
+        if request.method not in ("GET", "HEAD", "OPTIONS"):
+            fields += request.form.items(multi=True)
+        if "\x00" in request.path or any("\x00" in k or "\x00" in v for k, v in fields):
+            abort(400)
+
+    @app.before_request
     def _write_intent() -> None:
         # Requests that change state take SQLite's write lock when their transaction starts.
         set_write_intent(request.method not in ("GET", "HEAD", "OPTIONS"))
@@ -77,7 +88,10 @@ def init_extensions(app: Flask) -> None:
         now = utcnow()
         limit = timedelta(minutes=int(app.config["IDLE_TIMEOUT_MINUTES"]))
         last = session.get("seen")
-        if last and not session.get("remember_me") and now - _parse(last) > limit:
+        started = session.setdefault("signed_in_at", now.isoformat())
+        too_long = now - _parse(started) > app.config["PERMANENT_SESSION_LIFETIME"]
+        idle = bool(last) and now - _parse(last) > limit
+        if not session.get("remember_me") and (idle or too_long):
             logout_user()
             session.clear()
             flash(
@@ -89,6 +103,13 @@ def init_extensions(app: Flask) -> None:
         if not last or now - _parse(last) > timedelta(seconds=60):
             session["seen"] = now.isoformat()
         return None
+
+    @app.after_request
+    def _no_store_for_people(response: Any) -> Any:
+        # A signed-in page must not come back from the browser's cache after sign-out.
+        if current_user.is_authenticated and "Cache-Control" not in response.headers:
+            response.headers["Cache-Control"] = "no-store"
+        return response
 
     @app.teardown_request
     def _reset_intent(_exc: BaseException | None) -> None:
@@ -139,16 +160,28 @@ def _plugin_migrations(config: Any) -> Any:
     return config
 
 
+class DatabaseId(IntegerConverter):
+    """``<int:...>`` in URLs: no larger than a database integer holds, so an absurd id is a
+    404 like any other unknown one, not an overflow in the database driver (a 500)."""
+
+    def __init__(self, map: Map, *args: Any, **kwargs: Any) -> None:
+        if not args:
+            kwargs.setdefault("max", 2**63 - 1)
+        super().__init__(map, *args, **kwargs)
+
+
 def register_blueprints(app: Flask) -> None:
+    app.url_map.converters["int"] = DatabaseId
     from lms.accounts.views import bp as accounts
     from lms.admin.views import bp as admin
     from lms.catalogue.views import bp as catalogue
     from lms.cohorts.views import bp as cohorts
     from lms.home.views import bp as home
+    from lms.live.views import bp as live
     from lms.progress.views import bp as progress
     from lms.reports.views import bp as reports
 
-    for bp in (home, accounts, catalogue, progress, cohorts, reports, admin):
+    for bp in (home, accounts, catalogue, progress, cohorts, live, reports, admin):
         app.register_blueprint(bp)
     host = app.extensions["lms_plugins"]
     for plugin_name, bp in host.registries.blueprints:

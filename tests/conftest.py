@@ -38,6 +38,12 @@ class World:
 def world(db, factories) -> World:
     """Two organisations, a cohort course with a learner part-way through, and the people
     around them: a learner elsewhere, facilitators, managers and an admin."""
+    return build_world(factories)
+
+
+def build_world(factories: Any) -> World:
+    """The ``world`` fixture's rows, in whatever database the current app uses (also for
+    apps made with ``make_app``, which don't use the ``db`` fixture's transaction)."""
     f = factories
     org = f.organisation("Northfield Test Trust", type="nhs_trust")
     other_org = f.organisation("Elsewhere Centre", type="womens_centre")

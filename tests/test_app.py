@@ -8,6 +8,7 @@ from sqlalchemy import inspect, text
 from lms import create_app
 from lms.config import DEV_SECRET_KEY
 from lms.extensions import db
+from lms.testing.fixtures import sqlite_only
 
 
 def test_config_layers_defaults_instance_file_environment_overrides(tmp_path, monkeypatch):
@@ -62,6 +63,7 @@ def test_nothing_migrates_at_start_up(tmp_path):
         assert inspect(db.engine).get_table_names() == []
 
 
+@sqlite_only
 def test_sqlite_connections_are_set_up_for_two_workers(app):
     with app.app_context(), db.engine.connect() as conn:
         assert conn.execute(text("PRAGMA journal_mode")).scalar() == "wal"
@@ -70,6 +72,7 @@ def test_sqlite_connections_are_set_up_for_two_workers(app):
         assert conn.execute(text("PRAGMA busy_timeout")).scalar() == 5000
 
 
+@sqlite_only
 def test_begin_immediate_on_a_fresh_connection(make_app):
     from sqlalchemy import event
 

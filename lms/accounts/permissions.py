@@ -12,6 +12,8 @@ from lms.accounts.models import Membership, Organisation, User
 from lms.catalogue.models import Course, Step
 from lms.cohorts.models import Cohort, CohortFacilitator, Enrolment
 from lms.extensions import db
+from lms.live.models import Booking, LiveSession
+from lms.live.queries import live_booking
 from lms.progress.models import Reflection
 
 Rule = Callable[[User, Any], bool]
@@ -179,6 +181,26 @@ def _view_cohort(user: User, cohort: Cohort) -> bool:
     return user.is_admin or facilitates(user, cohort)
 
 
+@rule("create_cohort")
+def _create_cohort(user: User, _obj: Any) -> bool:
+    return user.is_admin or is_facilitator(user)
+
+
+@rule("edit_cohort", "manage_enrolments")
+def _run_cohort(user: User, cohort: Cohort) -> bool:
+    return user.is_admin or facilitates(user, cohort)
+
+
+@rule("join_cohort")
+def _join_cohort(user: User, cohort: Cohort) -> bool:
+    return cohort.enrolment_mode == "open" and not cohort.course.retired
+
+
+@rule("book_places")
+def _book_places(user: User, organisation: Organisation) -> bool:
+    return user.is_admin or manages(user, organisation)
+
+
 @rule("view_organisations")
 def _view_organisations(user: User, _obj: Any) -> bool:
     return user.is_admin or is_manager(user)
@@ -202,3 +224,83 @@ def _issue_code(user: User, subject: User) -> bool:
 def members_of(organisation: Organisation) -> Any:
     """A select of the users in ``organisation`` (for queries, not a permission)."""
     return select(User).join(Membership).where(Membership.organisation_id == organisation.id)
+
+
+# -- live sessions ------------------------------------------------------------------------
+
+TAKING_PART = ("active", "completed", "invited")
+
+
+def takes_part(user: User, cohort: Cohort, statuses: tuple[str, ...] = TAKING_PART) -> bool:
+    return bool(
+        db.session.scalar(
+            select(
+                exists().where(
+                    Enrolment.user_id == user.id,
+                    Enrolment.cohort_id == cohort.id,
+                    Enrolment.status.in_(statuses),
+                )
+            )
+        )
+    )
+
+
+def hosts(user: User, session: LiveSession) -> bool:
+    """Admins, and the facilitators of the session's cohort, run a session."""
+    return user.is_admin or (session.cohort is not None and facilitates(user, session.cohort))
+
+
+@rule("schedule_session")
+def _schedule_session(user: User, cohort: Cohort) -> bool:
+    return user.is_admin or facilitates(user, cohort)
+
+
+@rule("host_session")
+def _host_session(user: User, session: LiveSession) -> bool:
+    return hosts(user, session)
+
+
+@rule("view_cohort_sessions")
+def _view_cohort_sessions(user: User, cohort: Cohort) -> bool:
+    return user.is_admin or facilitates(user, cohort) or takes_part(user, cohort)
+
+
+@rule("view_session")
+def _view_session(user: User, session: LiveSession) -> bool:
+    if hosts(user, session):
+        return True
+    if session.cohort is not None and takes_part(user, session.cohort):
+        return True
+    return live_booking(user, session) is not None
+
+
+#: Enrolment statuses that may book places on a cohort's sessions.
+BOOKING_STATUSES = ("active", "completed")
+
+
+def open_for_booking(session: LiveSession) -> bool:
+    """A cohort's session that is going ahead and still taking bookings."""
+    return session.cohort is not None and not session.is_cancelled and not session.booking_closed()
+
+
+@rule("book_session")
+def _book_session(user: User, session: LiveSession) -> bool:
+    cohort = session.cohort
+    return (
+        cohort is not None
+        and open_for_booking(session)
+        and takes_part(user, cohort, BOOKING_STATUSES)
+    )
+
+
+@rule("see_session_link")
+def _see_session_link(user: User, session: LiveSession) -> bool:
+    booking = live_booking(user, session)
+    return (booking is not None and booking.status == "booked") or hosts(user, session)
+
+
+@rule("cancel_booking")
+def _cancel_booking(user: User, booking: Booking) -> bool:
+    if booking.status == "cancelled":
+        return False
+    return booking.user_id == user.id or hosts(user, booking.session)

@@ -99,10 +99,15 @@ def _forget_remembered_sign_in() -> None:
     @after_this_request
     def _delete(response: Response) -> Response:
         config = current_app.config
+        # With the cookie's own flags: a browser ignores a removal of a __Host- cookie
+        # that isn't marked Secure, and would keep the person signed in.
         response.delete_cookie(
             config.get("REMEMBER_COOKIE_NAME", "remember_token"),
             domain=config.get("REMEMBER_COOKIE_DOMAIN"),
             path=config.get("REMEMBER_COOKIE_PATH", "/"),
+            secure=bool(config.get("REMEMBER_COOKIE_SECURE")),
+            httponly=True,
+            samesite=config.get("REMEMBER_COOKIE_SAMESITE"),
         )
         return response
 
@@ -111,7 +116,7 @@ def _start_session(user: User, *, remember: bool) -> None:
     """A fresh session for ``user``: nothing from before sign-in is carried over."""
     session.clear()
     login_user(user, remember=remember)
-    session["seen"] = utcnow().isoformat()
+    session["seen"] = session["signed_in_at"] = utcnow().isoformat()
     if remember:
         session["remember_me"] = True
     else:
@@ -196,6 +201,9 @@ def welcome() -> Any:
 
 @bp.post("/sign-out")
 def sign_out() -> Response:
+    if current_user.is_authenticated:
+        # A copy of this session's cookies (or a remember-me cookie) stops working too.
+        services.end_sessions(cast(User, current_user._get_current_object()))
     logout_user()
     session.clear()
     _forget_remembered_sign_in()

@@ -17,9 +17,10 @@ def optional_id(value: Any) -> int | None:
     if value in (None, "", "None"):
         return None
     try:
-        return int(value)
+        number = int(value)
     except (TypeError, ValueError):
         return None
+    return number if 0 < number < 2**63 else None  # beyond that, not an id the database has
 
 
 ROLE_CHOICES = choices(MEMBERSHIP_ROLES.items())

@@ -36,7 +36,8 @@ def _me() -> User:
 
 
 def _page() -> int:
-    return request.args.get("page", 1, type=int) or 1
+    # Beyond the last page is an empty page; an absurd number would overflow the SQL OFFSET.
+    return min(max(request.args.get("page", 1, type=int) or 1, 1), 1_000_000)
 
 
 def _organisation(org_id: int | None) -> Organisation | None:

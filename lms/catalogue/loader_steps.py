@@ -119,16 +119,31 @@ def read_completion(
         if n is not None and n > children:
             any_fields.problem(any_fields.line("n"), f"n is {n} but there are {children} {what}")
         return {"rule": "any", "n": n}
+    if rule == "attendance":
+        attendance = Fields(
+            data,
+            fields.file,
+            fields.problems,
+            ("rule", "percent"),
+            prefix="completion: ",
+            line=fields.data.key_line("completion"),
+        )
+        percent = attendance.integer("percent", 1, 100)
+        return (
+            {"rule": "attendance", "percent": percent} if percent is not None else {"rule": "all"}
+        )
     plugin_rule = registries.completion_rules.get(rule) if isinstance(rule, str) else None
     if plugin_rule is not None and level in plugin_rule[1].levels:
         return {"rule": rule, **plain({k: v for k, v in data.items() if k != "rule"})}
     line = data.value_line("rule") if "rule" in data else fields.data.key_line("completion")
     if rule is None:
-        fields.problem(line, 'completion: "rule" is required (all, any, or a plugin\'s rule)')
+        fields.problem(
+            line, 'completion: "rule" is required (all, any, attendance, or a plugin\'s rule)'
+        )
     elif plugin_rule is not None:
         fields.problem(line, f'completion: rule "{rule}" cannot be used for a {level}')
     else:
-        known = ["all", "any"] + [
+        known = ["all", "any", "attendance"] + [
             key for key, (_, r) in sorted(registries.completion_rules.items()) if level in r.levels
         ]
         fields.problem(

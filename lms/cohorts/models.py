@@ -1,4 +1,4 @@
-"""Cohorts (a run of one course), their facilitators, and enrolments."""
+"""Cohorts (a run of one course), their facilitators, enrolments and bulk enrolment uploads."""
 
 from __future__ import annotations
 
@@ -26,6 +26,8 @@ ENROLMENT_STATUSES = {
     "deferred": "Deferred",
 }
 ENROLMENT_SOURCES = ("self", "manager", "admin", "csv", "application")
+#: Statuses that hold one of a cohort's places (withdrawn and deferred people free theirs).
+PLACE_STATUSES = ("active", "invited", "completed")
 
 
 class Cohort(Model):
@@ -72,14 +74,52 @@ class Enrolment(Model):
     # Where the learner picks up: the step they last opened or chose to come back to.
     resume_step_id: Mapped[int | None] = mapped_column(ForeignKey("steps.id", ondelete="SET NULL"))
     last_activity_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # When the status last changed by someone's decision (withdrawn, deferred, re-enrolled),
+    # with the reason they gave, and for a deferral the cohort the person moved to.
+    status_changed_at: Mapped[datetime | None] = mapped_column(DateTime)
+    status_reason: Mapped[str | None] = mapped_column(String(300))
+    # A plain column, not a foreign key: SQLite can only add a foreign key by rebuilding the
+    # enrolments table, and the cohort is shown for information only.
+    deferred_to_id: Mapped[int | None] = mapped_column()
 
     user: Mapped[User] = relationship(lazy="joined")
     cohort: Mapped[Cohort] = relationship(lazy="joined")
     resume_step: Mapped[Step | None] = relationship()
+    deferred_to: Mapped[Cohort | None] = relationship(
+        primaryjoin="foreign(Enrolment.deferred_to_id) == Cohort.id", viewonly=True
+    )
 
     @property
     def status_label(self) -> str:
         return ENROLMENT_STATUSES.get(self.status, self.status)
+
+
+class BulkEnrolmentUpload(Model):
+    """A CSV file of people to enrol, parsed and checked, kept between preview and confirm.
+
+    ``rows`` holds each row as read with what applying it will do (``action``: new,
+    existing, enrolled or error, with a ``reason``). ``applied_at`` is set in the same
+    transaction that applies it, so a second confirm finds it set and does nothing.
+    """
+
+    __tablename__ = "bulk_enrolment_uploads"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cohort_id: Mapped[int] = mapped_column(ForeignKey("cohorts.id", ondelete="CASCADE"), index=True)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    filename: Mapped[str] = mapped_column(String(200), default="")
+    rows: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    notes: Mapped[list[str]] = mapped_column(JSON, default=list)
+    applied_at: Mapped[datetime | None] = mapped_column(DateTime)
+    applied_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    result: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+    cohort: Mapped[Cohort] = relationship()
+    actor: Mapped[User | None] = relationship(foreign_keys=[actor_id])
+
+    def count(self, action: str) -> int:
+        return sum(1 for row in self.rows if row.get("action") == action)
 
 
 class CohortPlugin(Model):

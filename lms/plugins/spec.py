@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from lms.accounts.models import User
     from lms.catalogue.models import Course, Module, Step
     from lms.cohorts.models import Enrolment
+    from lms.live.models import Attendance, Booking, LiveSession
 
 hookspec = pluggy.HookspecMarker("lms")
 hookimpl = pluggy.HookimplMarker("lms")
@@ -149,3 +150,68 @@ def lms_module_completed(user: User, module: Module) -> None:
 @hookspec
 def lms_course_completed(user: User, course: Course) -> None:
     """``user`` met ``course``'s completion rule for the first time."""
+
+
+# -- Events of live sessions (lms.live): fired after the commit of the change ---------------
+
+
+@hookspec
+def lms_session_booked(booking: Booking) -> None:
+    """Someone was booked on a live session, or joined its waiting list when it was full.
+
+    Fires after the commit of ``lms.live.services.book`` (the person themselves, or a host or
+    manager on their behalf) and of ``add_to_register``. ``booking.status`` is ``booked`` or
+    ``waitlisted``; ``booking.session`` is the session, ``booking.user`` the person (None for
+    someone booked by name only, see ``booking.name``). Returns nothing.
+
+    Example: ``if booking.status == "booked": outbox.queue_confirmation(booking)``.
+    """
+
+
+@hookspec
+def lms_promoted_from_waitlist(booking: Booking) -> None:
+    """A place freed up and the first person waiting now has it (first come, first served).
+
+    Fires after the commit of a cancellation (``cancel_booking``) or a raised capacity
+    (``update_session``), once per person promoted; ``booking.status`` is now ``booked`` and
+    ``booking.promoted_at`` is set. The way to tell people they have a place. Returns nothing.
+
+    Example: ``outbox.queue("You have a place", to=booking.user, session=booking.session)``.
+    """
+
+
+@hookspec
+def lms_session_rescheduled(session: LiveSession) -> None:
+    """A live session moved to new times; every booking and the waiting list were kept.
+
+    Fires after the commit of ``reschedule``. ``session.starts_at``/``ends_at`` (naive UTC)
+    and ``session.timezone`` hold the new times; ``session.sequence`` has been raised so
+    calendars update. Read who to tell from ``session``'s bookings. Returns nothing.
+
+    Example: ``for b in live.bookings_of(session): outbox.queue_new_time(b, session)``.
+    """
+
+
+@hookspec
+def lms_session_cancelled(session: LiveSession) -> None:
+    """A host cancelled a live session; ``session.cancel_reason`` says why (for example
+    “cancelled by the establishment: staffing”).
+
+    Fires after the commit of ``cancel_session``, once. Bookings are kept (so people can
+    see what happened) and the session never counts against anyone's attendance. Returns
+    nothing.
+
+    Example: ``outbox.queue_cancellation(session, reason=session.cancel_reason)``.
+    """
+
+
+@hookspec
+def lms_attendance_recorded(session: LiveSession, attendances: list[Attendance]) -> None:
+    """A register was taken or corrected for ``session``.
+
+    Fires after the commit of ``record_attendance`` with the rows that changed (each has
+    ``booking``, ``status``: present, partial, absent or excused, and ``minutes`` for
+    partial). Completion has already been recomputed in the same commit. Returns nothing.
+
+    Example: ``exports.queue(session, [a for a in attendances if a.status != "absent"])``.
+    """

@@ -51,12 +51,18 @@ def rule_met(
     done_ids: set[int],
     child_ids: list[int],
 ) -> bool:
-    """Does ``done`` of ``total`` children satisfy ``rule`` (``all``, ``any`` or a plugin's)?"""
+    """Does ``done`` of ``total`` children satisfy ``rule`` (``all``, ``any``, ``attendance``
+    or a plugin's)? ``attendance`` looks at live sessions, not children (lms.live.queries)."""
     name = rule.get("rule", "all")
     if name == "all":
         return total > 0 and done >= total
     if name == "any":
         return done >= min(int(rule.get("n", 1)), total) and total > 0
+    if name == "attendance":
+        from lms.live.queries import attendance_met
+
+        course = target if level == "course" else target.course
+        return attendance_met(user_id, course, int(rule.get("percent", 100)))
     plugin_rule = _plugin_rule(name)
     params = {k: v for k, v in rule.items() if k != "rule"}
     return plugin_rule.check(

@@ -1,14 +1,23 @@
-"""What a manager sees: the people of their own organisation and their completion."""
+"""What a manager sees: the people of their own organisation and their completion, and
+where they book places for them on cohorts."""
 
 from __future__ import annotations
 
-from flask import Blueprint, redirect, render_template, request, url_for
+from typing import Any, cast
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
-from lms.accounts.models import Organisation
+from lms.accounts.forms import choices, show_problems
+from lms.accounts.models import Organisation, User
 from lms.accounts.permissions import can, require
+from lms.cohorts import queries as cohort_queries
+from lms.cohorts import services as cohorts
+from lms.cohorts.forms import BookingForm
+from lms.cohorts.models import PLACE_STATUSES, Cohort
 from lms.db import get_or_404
+from lms.errors import LMSError, NotAllowed
 from lms.reports import queries
 
 bp = Blueprint("reports", __name__)
@@ -30,7 +39,67 @@ def organisation(organisation_id: int) -> str:
     organisation = get_or_404(Organisation, organisation_id)
     require(can(current_user, "view_organisation", organisation))
     page = request.args.get("page", 1, type=int)
-    pagination, rows = queries.people_page(organisation, max(page, 1))
+    # Beyond the last page is an empty page; an absurd number would overflow the SQL OFFSET.
+    pagination, rows = queries.people_page(organisation, min(max(page, 1), 1_000_000))
     return render_template(
         "reports/organisation.html", organisation=organisation, pagination=pagination, rows=rows
     )
+
+
+# -- booking places on cohorts booked by managers ------------------------------------------
+
+
+@bp.get("/organisations/<int:organisation_id>/book")
+@login_required
+def book(organisation_id: int) -> str:
+    organisation = get_or_404(Organisation, organisation_id)
+    require(can(current_user, "book_places", organisation))
+    return render_template(
+        "reports/book.html", organisation=organisation, rows=cohort_queries.bookable_cohorts()
+    )
+
+
+@bp.route("/organisations/<int:organisation_id>/book/<int:cohort_id>", methods=["GET", "POST"])
+@login_required
+def book_people(organisation_id: int, cohort_id: int) -> Any:
+    organisation = get_or_404(Organisation, organisation_id)
+    require(can(current_user, "book_places", organisation))
+    cohort = get_or_404(Cohort, cohort_id)
+    problem = cohorts.bookable_problem(cohort)
+    if problem:
+        raise NotAllowed(problem)
+    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    pagination, statuses = cohort_queries.people_to_book(organisation, cohort, page)
+    form = BookingForm()
+    form.people.choices = choices(
+        (u.id, u.display_name) for u in pagination.items if statuses.get(u.id) not in PLACE_STATUSES
+    )
+    if form.validate_on_submit():
+        try:
+            booking = cohorts.book_places(
+                cast(User, current_user._get_current_object()),
+                organisation,
+                cohort,
+                form.people.data or [],
+            )
+        except LMSError as error:
+            show_problems(form, error)
+        else:
+            names = ", ".join(u.display_name for u in booking.booked)
+            if booking.booked:
+                flash(f"Booked on {cohort.name}: {names}.")
+            if booking.already:
+                already = ", ".join(u.display_name for u in booking.already)
+                flash(f"Already had a place: {already}.", "info")
+            return redirect(
+                url_for("reports.organisation", organisation_id=organisation.id), code=303
+            )
+    return render_template(
+        "reports/book_people.html",
+        organisation=organisation,
+        cohort=cohort,
+        row=cohort_queries.cohort_row(cohort),
+        pagination=pagination,
+        already=[u for u in pagination.items if statuses.get(u.id) in PLACE_STATUSES],
+        form=form,
+    ), (400 if form.errors else 200)

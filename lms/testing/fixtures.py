@@ -22,6 +22,7 @@ from lms import create_app
 from lms.db import set_write_intent
 from lms.extensions import db as _db
 from lms.extensions import limiter
+from lms.testing import postgres
 from lms.testing.factories import Factories
 
 TEST_CONFIG: dict[str, Any] = {
@@ -48,44 +49,103 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def database_url(tmp: Path) -> str:
-    """The test database: ``LMS_TEST_DATABASE_URL`` if set, else a SQLite file in ``tmp``."""
+    """The test database: ``LMS_TEST_DATABASE_URL`` if set, else a SQLite file in ``tmp``.
+
+    On PostgreSQL that URL is only the way in: every app :func:`build_app` makes gets a
+    database of its own, created next to it and dropped afterwards.
+    """
     return os.environ.get("LMS_TEST_DATABASE_URL") or f"sqlite:///{tmp / 'test.sqlite3'}"
+
+
+def on_postgres() -> bool:
+    """Whether this test run is on PostgreSQL (``LMS_TEST_DATABASE_URL``)."""
+    return os.environ.get("LMS_TEST_DATABASE_URL", "").startswith("postgresql")
+
+
+#: For tests of SQLite-only behaviour (pragmas, BEGIN IMMEDIATE).
+sqlite_only = pytest.mark.skipif(on_postgres(), reason="SQLite-specific behaviour")
+
+# PostgreSQL databases build_app created, by URL: only these are ever emptied or dropped.
+_owned_databases: set[str] = set()
 
 
 def build_app(tmp: Path, **overrides: Any) -> Flask:
     """A configured app on a fresh database created by running every migration."""
     from flask_migrate import upgrade
 
+    explicit = overrides.pop("SQLALCHEMY_DATABASE_URI", None)
+    url = explicit or database_url(tmp)
+    if explicit is None and postgres.is_postgres(url):
+        url = postgres.create_database(url, prefix="lms_test_")
+        _owned_databases.add(url)
     config = {
         **TEST_CONFIG,
         "INSTANCE_PATH": str(tmp / "instance"),
-        "SQLALCHEMY_DATABASE_URI": database_url(tmp),
+        "SQLALCHEMY_DATABASE_URI": url,
         **overrides,
     }
-    app = create_app(config)
-    with app.app_context():
-        if not overrides.get("SKIP_MIGRATIONS"):
-            if config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
-                reset_postgres()
-            upgrade(revision="heads")
+    try:
+        app = create_app(config)
+        with app.app_context():
+            if not overrides.get("SKIP_MIGRATIONS"):
+                upgrade(revision="heads")
+    except BaseException:
+        drop_test_database(url)
+        raise
     return app
 
 
 def reset_postgres() -> None:
+    """Empty the current app's PostgreSQL database; only one that build_app created."""
+    url = _db.engine.url.render_as_string(hide_password=False)
+    if url not in _owned_databases:
+        raise RuntimeError(f"refusing to reset a database this test run did not create: {url}")
     with _db.engine.begin() as conn:
         conn.exec_driver_sql("DROP SCHEMA public CASCADE")
         conn.exec_driver_sql("CREATE SCHEMA public")
 
 
+def drop_test_database(url: str) -> None:
+    """Drop a PostgreSQL database build_app created (anything else is left alone)."""
+    if url in _owned_databases:
+        _owned_databases.discard(url)
+        postgres.drop_database(url, admin_url=os.environ.get("LMS_TEST_DATABASE_URL"))
+
+
+def release_app(app: Flask) -> None:
+    """Close the app's connections and drop its database if build_app created one."""
+    with app.app_context():
+        for engine in _db.engines.values():
+            engine.dispose()
+    drop_test_database(app.config["SQLALCHEMY_DATABASE_URI"])
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """Drop the databases of apps built outside these fixtures (e.g. a conftest's ``app``)."""
+    for url in list(_owned_databases):
+        drop_test_database(url)
+
+
 @pytest.fixture(scope="session")
-def app(tmp_path_factory: pytest.TempPathFactory) -> Flask:
-    return build_app(tmp_path_factory.mktemp("lms"))
+def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
+    app = build_app(tmp_path_factory.mktemp("lms"))
+    yield app
+    release_app(app)
 
 
 @pytest.fixture
-def make_app(tmp_path: Path) -> Callable[..., Flask]:
+def make_app(tmp_path: Path) -> Iterator[Callable[..., Flask]]:
     """Build another app (own database) with config overrides, e.g. other plugins."""
-    return lambda **overrides: build_app(tmp_path, **overrides)
+    built: list[Flask] = []
+
+    def _make_app(**overrides: Any) -> Flask:
+        app = build_app(tmp_path, **overrides)
+        built.append(app)
+        return app
+
+    yield _make_app
+    for app in built:
+        release_app(app)
 
 
 @pytest.fixture

@@ -115,7 +115,8 @@ def redeem_one_time_code(username: str, code: str) -> User:
         known = exists().where(OneTimeCode.user_id == user.id, OneTimeCode.code_hash == digest)
         if db.session.scalar(select(known)):
             raise InvalidInput(
-                "That code has already been used or has expired. Please ask the person who "
+                "That code no longer works: it has already been used or has expired, or a "
+                "newer code replaced it. Please ask the person who "
                 "gave it to you for a new one."
             )
         raise InvalidInput(CODE_PROBLEM)

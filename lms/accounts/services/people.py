@@ -44,6 +44,13 @@ def authenticate(name: str, password: str) -> User | None:
     return user
 
 
+def end_sessions(user: User) -> None:
+    """Sign ``user`` out everywhere: every session and remember-me cookie stops working."""
+    begin_write()
+    user.session_version += 1
+    events.commit()
+
+
 def set_password(user: User, secret: str, *, kind: str = "password") -> None:
     """Give ``user`` a new password or PIN. Their other signed-in sessions end."""
     begin_write()

@@ -175,3 +175,25 @@ class SamplePlugin(Plugin):
     @hookimpl
     def lms_course_completed(self, user: Any, course: Any) -> None:
         RECEIVED.append(("lms_course_completed", {"user": user, "course": course}))
+
+    @hookimpl
+    def lms_session_booked(self, booking: Any) -> None:
+        RECEIVED.append(("lms_session_booked", {"booking": booking}))
+
+    @hookimpl
+    def lms_promoted_from_waitlist(self, booking: Any) -> None:
+        RECEIVED.append(("lms_promoted_from_waitlist", {"booking": booking}))
+
+    @hookimpl
+    def lms_session_rescheduled(self, session: Any) -> None:
+        RECEIVED.append(("lms_session_rescheduled", {"session": session}))
+
+    @hookimpl
+    def lms_session_cancelled(self, session: Any) -> None:
+        RECEIVED.append(("lms_session_cancelled", {"session": session}))
+
+    @hookimpl
+    def lms_attendance_recorded(self, session: Any, attendances: Any) -> None:
+        RECEIVED.append(
+            ("lms_attendance_recorded", {"session": session, "attendances": attendances})
+        )

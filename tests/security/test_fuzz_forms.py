@@ -1,0 +1,326 @@
+"""Every form, fuzzed: arbitrary text, unicode, very long, empty and NUL-carrying values,
+repeated, extra and missing fields. No response is a 500; a request either succeeds (a
+redirect, or the one-time code sheet) or writes nothing at all.
+
+Each example runs in a savepoint that is rolled back, so every example starts from the
+same world.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from flask import Flask
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from lms.accounts.models import MEMBERSHIP_ROLES, ORGANISATION_TYPES, REGIONS
+from tests.security.conftest import SecurityWorld
+from tests.security.helpers import (
+    PASSWORD,
+    html_problems,
+    rolled_back,
+    snapshot_changes,
+    table_snapshot,
+)
+
+FUZZ = settings(
+    max_examples=30,
+    deadline=None,
+    database=None,  # nothing written to the working tree
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+
+_chars = st.characters(exclude_categories=["Cs"])  # lone surrogates can't be sent
+ODD = st.sampled_from(
+    [
+        "",
+        " ",
+        "\x00",
+        "a\x00b",
+        "\x00" * 20,
+        "\u202eevil",
+        "\ufeff",
+        "\U0001f642" * 40,
+        "A" * 70_000,
+        "%00",
+        "' OR '1'='1' --",
+        "../../../etc/passwd",
+        "{{ 7 * 7 }}",
+        "<script>alert(1)</script>",
+        "\r\n\r\nSet-Cookie: x=1",
+        "0",
+        "-1",
+        "9" * 5000,
+        "9" * 20,
+        "-" + "9" * 20,
+        "9223372036854775808",
+        "1e309",
+        "NaN",
+        "None",
+        "İstanbul ß ǅ",
+        "\t\v\f",
+        "\\",
+    ]
+)
+TEXT = st.one_of(
+    st.text(_chars, max_size=40),
+    st.text(_chars, min_size=100, max_size=3000),
+    ODD,
+    st.integers().map(str),
+)
+
+
+def value(plausible: list[str] | None = None) -> st.SearchStrategy[Any]:
+    """One field's value: a plausible one, anything, or the field repeated."""
+    options: list[st.SearchStrategy[Any]] = [TEXT, st.lists(TEXT, min_size=2, max_size=3)]
+    if plausible:
+        options.insert(0, st.sampled_from(plausible))
+    return st.one_of(*options)
+
+
+def form(fields: dict[str, list[str] | None]) -> st.SearchStrategy[dict[str, Any]]:
+    """Any subset of ``fields`` (each plausible or arbitrary), plus maybe some extra ones."""
+    chosen = st.fixed_dictionaries({}, optional={k: value(v) for k, v in fields.items()})
+    extra = st.dictionaries(st.text(_chars, min_size=1, max_size=15), value(), max_size=2)
+    return st.tuples(extra, chosen).map(lambda pair: {**pair[0], **pair[1]})
+
+
+@dataclass
+class Form:
+    role: str
+    url: Callable[[SecurityWorld], str]
+    fields: Callable[[SecurityWorld], dict[str, list[str] | None]]
+    session: dict[str, Any] = field(default_factory=dict)
+
+
+def _ids(sw: SecurityWorld) -> list[str]:
+    return [str(sw.org.id), str(sw.other_org.id), "", "0", "-5", "99999"]
+
+
+def _step(sw: SecurityWorld, step: Any) -> str:
+    return f"/courses/{step.module.course.slug}/steps/{step.key}"
+
+
+FORMS: dict[str, Form] = {
+    "sign in": Form(
+        "anonymous",
+        lambda sw: "/sign-in",
+        lambda sw: {
+            "name": [sw.learner.email, "nobody@example.org"],
+            "password": ["wrong password", ""],
+            "remember": ["y"],
+            "next": ["/", "//evil.example", "https://evil.example", "/\\evil.example"],
+        },
+    ),
+    "sign in with code": Form(
+        "anonymous",
+        lambda sw: "/sign-in/code",
+        lambda sw: {"username": ["lena", sw.learner.email], "code": ["ABCD-EFGH-JK"]},
+    ),
+    "welcome (set password)": Form(
+        "learner",
+        lambda sw: "/welcome",
+        lambda sw: {
+            "kind": ["password", "pin"],
+            "password": ["a lovely long passphrase", "246813"],
+            "confirm": ["a lovely long passphrase", "246813"],
+        },
+        session={"must_set_password": True},
+    ),
+    "account details": Form(
+        "learner",
+        lambda sw: "/account",
+        lambda sw: {
+            "display_name": ["Lena L."],
+            "pronouns": ["she/her"],
+            "legal_name": ["Lena Learner-Smith"],
+        },
+    ),
+    "change password": Form(
+        "learner",
+        lambda sw: "/account/password",
+        lambda sw: {
+            "current_password": [PASSWORD],
+            "kind": ["password", "pin"],
+            "new_password": ["a lovely long passphrase"],
+            "confirm": ["a lovely long passphrase"],
+        },
+    ),
+    "admin: new organisation": Form(
+        "admin",
+        lambda sw: "/admin/organisations/new",
+        lambda sw: {
+            "name": ["Fuzz House"],
+            "type": list(ORGANISATION_TYPES),
+            "region": list(REGIONS),
+            "parent": _ids(sw),
+        },
+    ),
+    "admin: edit organisation": Form(
+        "admin",
+        lambda sw: f"/admin/organisations/{sw.org.id}/edit",
+        lambda sw: {
+            "name": ["Northfield Renamed", sw.other_org.name],
+            "type": list(ORGANISATION_TYPES),
+            "region": list(REGIONS),
+            "parent": _ids(sw),
+        },
+    ),
+    "admin: new person": Form(
+        "admin",
+        lambda sw: "/admin/people/new",
+        lambda sw: {
+            "display_name": ["Nia New"],
+            "email": ["nia@example.org", sw.learner.email, "not an email"],
+            "username": ["nia.new", "x"],
+            "no_email": ["y"],
+            "password": ["a lovely long passphrase"],
+            "organisation": _ids(sw),
+            "role": list(MEMBERSHIP_ROLES),
+            "service_number": ["A1234"],
+        },
+    ),
+    "admin: person details": Form(
+        "admin",
+        lambda sw: f"/admin/people/{sw.learner.id}/details",
+        lambda sw: {
+            "display_name": ["Lena Renamed"],
+            "email": ["lena.new@example.org", sw.other_learner.email],
+            "username": ["lena.l"],
+        },
+    ),
+    "admin: add membership": Form(
+        "admin",
+        lambda sw: f"/admin/people/{sw.learner.id}/memberships",
+        lambda sw: {
+            "organisation": _ids(sw),
+            "role": list(MEMBERSHIP_ROLES),
+            "service_number": ["B-77"],
+        },
+    ),
+    "admin: set admin": Form(
+        "admin",
+        lambda sw: f"/admin/people/{sw.learner.id}/admin",
+        lambda sw: {"admin": ["yes", "no"]},
+    ),
+    "reflection": Form(
+        "learner",
+        lambda sw: _step(sw, sw.reflection_step) + "/reflection",
+        lambda sw: {"body": ["A thought."], "share": ["yes"]},
+    ),
+    "reflection sharing": Form(
+        "learner",
+        lambda sw: f"/reflections/{sw.reflection.id}/sharing",
+        lambda sw: {"share": ["yes", "no"]},
+    ),
+    "quiz": Form(
+        "learner",
+        lambda sw: _step(sw, sw.quiz_step) + "/quiz",
+        lambda sw: {"q0": ["1", "2", "3", "0", "-1"], "q1": ["1"]},
+    ),
+    "content note: continue": Form(
+        "learner",
+        lambda sw: f"/courses/{sw.course.slug}/modules/{sw.module.key}/continue",
+        lambda sw: {"next_step": ["intro", "think", "missing"]},
+    ),
+}
+
+
+def _succeeded(response: Any) -> bool:
+    if response.status_code in (302, 303):
+        return True
+    # The printable one-time code sheet: shown once, never cached.
+    return response.status_code == 200 and response.headers.get("Cache-Control") == "no-store"
+
+
+@pytest.mark.parametrize("name", sorted(FORMS))
+@FUZZ
+@given(data=st.data())
+def test_fuzzed_form_never_errors_and_writes_all_or_nothing(
+    app: Flask, sw: SecurityWorld, browser: Any, name: str, data: st.DataObject
+) -> None:
+    spec = FORMS[name]
+    body = data.draw(form(spec.fields(sw)), label="form")
+    with rolled_back():
+        url = spec.url(sw)
+        client = browser(sw.user(spec.role), **spec.session)
+        before = table_snapshot()
+        response = client.post(url, data=body)
+        changed = snapshot_changes(before, table_snapshot())
+        assert response.status_code < 500, response.status_code
+        if changed:
+            assert _succeeded(response), (response.status_code, changed)
+        if response.status_code in (302, 303):
+            location = response.headers["Location"]
+            assert location.startswith("/") and not location.startswith("//"), location
+        if response.mimetype == "text/html":
+            assert html_problems(response.get_data(as_text=True)) == []
+
+
+QUERY = st.dictionaries(st.sampled_from(["q", "page", "action", "next"]), TEXT, max_size=4)
+PAGES = {
+    "admin people": ("admin", "/admin/people"),
+    "admin audit": ("admin", "/admin/audit"),
+    "admin organisations": ("admin", "/admin/organisations"),
+    "organisation report": ("manager", "/organisations/{org}"),
+    "sign-in page": ("anonymous", "/sign-in"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(PAGES))
+@FUZZ
+@given(query=QUERY)
+def test_fuzzed_query_strings_never_error(
+    app: Flask, sw: SecurityWorld, browser: Any, name: str, query: dict[str, str]
+) -> None:
+    role, url = PAGES[name]
+    with rolled_back():
+        response = browser(sw.user(role)).get(url.format(org=sw.org.id), query_string=query)
+        assert response.status_code < 500
+        if response.mimetype == "text/html":
+            assert html_problems(response.get_data(as_text=True)) == []
+
+
+@pytest.mark.parametrize("page", ["9223372036854775808", "1" + "0" * 30, "-" + "9" * 20, "0"])
+def test_absurd_page_numbers_are_an_empty_page_not_an_error(
+    app: Flask, sw: SecurityWorld, browser: Any, page: str
+) -> None:
+    admin, manager = browser(sw.admin), browser(sw.manager)
+    for client, url in [
+        (admin, "/admin/people"),
+        (admin, "/admin/audit"),
+        (admin, "/admin/organisations"),
+        (manager, f"/organisations/{sw.org.id}"),
+    ]:
+        assert client.get(url, query_string={"page": page}).status_code == 200, url
+
+
+@pytest.mark.parametrize("name", sorted(FORMS))
+def test_a_nul_character_anywhere_is_bad_input(
+    app: Flask, sw: SecurityWorld, browser: Any, name: str
+) -> None:
+    """PostgreSQL can't store NUL in text, so it is refused up front on every database."""
+    spec = FORMS[name]
+    plausible = {k: (v or ["x"])[0] for k, v in spec.fields(sw).items()}
+    for field_name in plausible:
+        body = {**plausible, field_name: f"{plausible[field_name]}\x00"}
+        with rolled_back():
+            client = browser(sw.user(spec.role), **spec.session)
+            before = table_snapshot()
+            response = client.post(spec.url(sw), data=body)
+            assert response.status_code == 400, (field_name, response.status_code)
+            assert snapshot_changes(before, table_snapshot()) == []
+
+
+def test_a_nul_character_in_a_query_or_path_is_bad_input(
+    app: Flask, sw: SecurityWorld, browser: Any
+) -> None:
+    admin = browser(sw.admin)
+    assert admin.get("/admin/audit", query_string={"action": "x\x00"}).status_code == 400
+    assert admin.get("/admin/people", query_string={"q\x00": "x"}).status_code == 400
+    assert browser(sw.learner).get("/courses/a%00b").status_code == 400
+    assert browser(None).post("/sign-in", data={"name": "\x00", "password": "x"}).status_code == 400
