@@ -688,27 +688,33 @@ def main(
         )
         warm_rate = warm.rps or 1.0
         need = math.ceil(POOL_MARGIN * warm_rate * seconds) + CONNECTIONS * 4
-        left = open_pairs(db_path, exclude={summary["probe_learner"]["user_id"]})
-        pool = [x for x in first if left.get(x.user_id)]
-        for x in pool:
-            x.steps = left[x.user_id]
-        have = sum(len(x.steps) for x in pool)
-        more_ids = []
-        for uid in candidates[len(first) :]:
-            if have >= need:
-                break
-            more_ids.append(uid)
-            have += len(left.get(uid, []))
-        say(
-            f"  warm-up {warm_rate:.0f} req/s; signing in {len(more_ids)} more learners for "
-            f"{need:,} pairs (~{len(more_ids) / sign_in_rate:.0f} s) ..."
-        )
-        for x in sign_in_learners(srv.port, db_path, more_ids, password):
-            x.steps = left.get(x.user_id, [])
-            pool.append(x)
+        say(f"  warm-up {warm_rate:.0f} req/s: {need:,} pairs per run")
+        pool = list(first)
+        probe_id = summary["probe_learner"]["user_id"]
+        unused = iter(candidates[len(first) :])
         runs = []
         for _ in range(repeat):
+            # steps nobody has marked yet; more learners signed in if that is too few
+            left = open_pairs(db_path, exclude={probe_id})
+            for x in pool:
+                x.steps = left.get(x.user_id, [])
+            pool = [x for x in pool if x.steps]
+            have = sum(len(x.steps) for x in pool)
+            more_ids = []
+            while have < need and (uid := next(unused, None)) is not None:
+                more_ids.append(uid)
+                have += len(left.get(uid, []))
+            if more_ids:
+                say(
+                    f"  signing in {len(more_ids)} more learners "
+                    f"(~{len(more_ids) / sign_in_rate:.0f} s) ..."
+                )
+                for x in sign_in_learners(srv.port, db_path, more_ids, password):
+                    x.steps = left.get(x.user_id, [])
+                    pool.append(x)
             n = write_pairs(pairs_file, pool)
+            if n == 0:
+                raise click.ClickException("No learner has a step left to mark complete.")
             before = count_rows(db_path)
             result = timed(
                 srv,
@@ -722,10 +728,6 @@ def main(
             result.script["rows_written"] = count_rows(db_path) - before
             result.script["learners"] = len(pool)
             runs.append(result)
-            if repeat > 1:  # the next run needs steps nobody has marked yet
-                left = open_pairs(db_path, exclude={summary["probe_learner"]["user_id"]})
-                for x in pool:
-                    x.steps = left.get(x.user_id, [])
         complete = median_result(runs)
         measured["complete"] = complete
         s = complete.script

@@ -90,8 +90,8 @@ def insert_ignore(model: type, values: dict[str, Any], keys: list[str]) -> bool:
         # ask for the row explicitly: none comes back when the insert did nothing.
         stmt = pg_insert(model).values(**values).on_conflict_do_nothing(index_elements=keys)
         return db.session.execute(stmt.returning(getattr(model, keys[0]))).first() is not None
-    stmt = sqlite_insert(model).values(**values).on_conflict_do_nothing(index_elements=keys)
-    result = db.session.execute(stmt)
+    lite = sqlite_insert(model).values(**values).on_conflict_do_nothing(index_elements=keys)
+    result = db.session.execute(lite)
     return bool(getattr(result, "rowcount", 0))
 
 

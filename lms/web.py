@@ -88,9 +88,9 @@ def init_extensions(app: Flask) -> None:
         now = utcnow()
         limit = timedelta(minutes=int(app.config["IDLE_TIMEOUT_MINUTES"]))
         last = session.get("seen")
-        started = session.setdefault("signed_in_at", now.isoformat())
+        started = str(session.setdefault("signed_in_at", now.isoformat()))
         too_long = now - _parse(started) > app.config["PERMANENT_SESSION_LIFETIME"]
-        idle = bool(last) and now - _parse(last) > limit
+        idle = last is not None and now - _parse(str(last)) > limit
         if not session.get("remember_me") and (idle or too_long):
             logout_user()
             session.clear()

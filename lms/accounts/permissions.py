@@ -166,6 +166,12 @@ def _view_reflection(user: User, reflection: Reflection) -> bool:
     )
 
 
+@rule("read_shared_reflections")
+def _read_shared(user: User, cohort: Cohort) -> bool:
+    """Only the cohort's facilitators: learners are told exactly that when they share."""
+    return facilitates(user, cohort)
+
+
 @rule("edit_reflection")
 def _edit_reflection(user: User, reflection: Reflection) -> bool:
     return reflection.user_id == user.id

@@ -14,13 +14,22 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from lms.accounts.forms import choices
 from lms.cohorts.models import ENROLMENT_MODES
 
+MAX_ID = 2**31 - 1  # the largest id an INTEGER column holds (PostgreSQL refuses more)
+
 
 def optional_id(value: Any) -> int | None:
     """A select's value as an id; the empty choice (or nonsense) becomes ``None``."""
     try:
-        return int(value) if value not in (None, "", "None") else None
+        number = int(value) if value not in (None, "", "None") else None
     except (TypeError, ValueError):
         return None
+    return number if number is not None and 0 < number <= MAX_ID else None
+
+
+def page_number(value: Any) -> int:
+    """A ``?page=`` number kept to a sensible range, whatever was typed."""
+    number = optional_id(value)
+    return min(number, 100_000) if number else 1
 
 
 class CheckboxesField(SelectMultipleField):
@@ -37,7 +46,7 @@ class IdCheckboxesField(CheckboxesField):
     """Checkboxes whose values are ids (so the chosen ones show ticked)."""
 
     def __init__(self, label: str, **kwargs: Any) -> None:
-        super().__init__(label, coerce=int, **kwargs)
+        super().__init__(label, coerce=optional_id, **kwargs)
 
     def process_formdata(self, valuelist: list[str]) -> None:
         self.data = [v for v in (optional_id(value) for value in valuelist) if v is not None]

@@ -14,7 +14,7 @@ from lms.accounts.models import Organisation, User
 from lms.accounts.permissions import can, require
 from lms.cohorts import queries as cohort_queries
 from lms.cohorts import services as cohorts
-from lms.cohorts.forms import BookingForm
+from lms.cohorts.forms import BookingForm, page_number
 from lms.cohorts.models import PLACE_STATUSES, Cohort
 from lms.db import get_or_404
 from lms.errors import LMSError, NotAllowed
@@ -68,7 +68,7 @@ def book_people(organisation_id: int, cohort_id: int) -> Any:
     problem = cohorts.bookable_problem(cohort)
     if problem:
         raise NotAllowed(problem)
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    page = page_number(request.args.get("page"))
     pagination, statuses = cohort_queries.people_to_book(organisation, cohort, page)
     form = BookingForm()
     form.people.choices = choices(

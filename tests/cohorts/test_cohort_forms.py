@@ -196,3 +196,20 @@ def test_the_edit_form_ticks_the_current_facilitators(as_facilitator, place):
     page = text(as_facilitator.get(f"/facilitate/cohorts/{place.cohort.id}/edit"))
     assert re.search(rf'<input checked[^>]*value="{place.facilitator.id}"', page)
     assert not re.search(rf'<input checked[^>]*value="{place.admin.id}"', page)
+
+
+@pytest.mark.parametrize("value", ["2147483648", "99999999999999999999", "-1", "0", "1e3"])
+def test_ids_out_of_range_are_refused_not_looked_up(as_facilitator, place, value):
+    before = snapshot()
+    response = as_facilitator.post(
+        "/facilitate/cohorts/new", data=form(place, course=value, facilitators=[value])
+    )
+    assert response.status_code == 200 and "Please choose a course." in text(response)
+    assert snapshot() == before
+
+
+def test_a_huge_page_number_is_harmless(as_facilitator, place):
+    response = as_facilitator.get(
+        f"/facilitate/cohorts/{place.cohort.id}?page=99999999999999999999"
+    )
+    assert response.status_code == 200

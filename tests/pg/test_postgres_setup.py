@@ -5,6 +5,7 @@ truth. Runs only when ``LMS_TEST_DATABASE_URL`` is a PostgreSQL URL."""
 from __future__ import annotations
 
 import os
+from typing import Any
 
 import pytest
 from sqlalchemy import create_engine, event, func, inspect, select, text
@@ -56,11 +57,19 @@ def test_a_built_app_database_is_dropped_on_release(tmp_path):
     assert name not in _databases()
 
 
-def test_a_failed_build_leaves_no_database(tmp_path):
-    before = _databases()
+def test_a_failed_build_leaves_no_database(tmp_path, monkeypatch):
+    created: list[str] = []
+    real_create = postgres.create_database
+
+    def spy(*args: Any, **kwargs: Any) -> str:
+        created.append(real_create(*args, **kwargs))
+        return created[-1]
+
+    monkeypatch.setattr(postgres, "create_database", spy)
     with pytest.raises(Exception, match="feedbak"):
         build_app(tmp_path, PLUGINS=["feedbak"])
-    assert _databases() == before
+    assert len(created) == 1
+    assert _name(created[0]) not in _databases()
 
 
 def test_reset_refuses_a_database_the_tests_did_not_create(tmp_path):

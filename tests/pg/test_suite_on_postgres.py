@@ -7,6 +7,7 @@ itself, so the suite never recurses.
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import subprocess
 import sys
@@ -24,12 +25,27 @@ TAIL_LINES = 80
 TIMEOUT_SECONDS = 900
 
 
+def workers() -> int:
+    """pytest-xdist workers for the run: ``LMS_PG_TEST_WORKERS``, else 2 on two or more CPUs
+    (each test waits on the server a good part of its time), 0 without pytest-xdist."""
+    if os.environ.get("LMS_PG_TEST_WORKERS"):
+        return int(os.environ["LMS_PG_TEST_WORKERS"])
+    if importlib.util.find_spec("xdist") is None:
+        return 0
+    return 2 if (os.cpu_count() or 1) >= 2 else 0
+
+
 def pytest_arguments() -> list[str]:
-    """The suite, without this module (it would recurse) and without the browser tests."""
+    """The suite, without this module (it would recurse) and without the browser tests.
+
+    The rest of tests/pg runs: it holds the PostgreSQL-only checks (migrations, isolation).
+    """
     args = ["-q", "-p", "no:cacheprovider", "-x", "tests"]
     args += ["--ignore=tests/pg/test_suite_on_postgres.py", "--ignore=tests/e2e"]
     if any((ROOT / "plugins").glob("**/test_*.py")):
         args.append("plugins")
+    if workers() > 1:
+        args += ["-n", str(workers())]
     return args
 
 

@@ -77,12 +77,6 @@ def test_a_shared_reflection_reaches_only_the_cohorts_own_facilitators(
             assert REFLECTION_TEXT not in body, (role, url)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Policy question, not fixed here: the cohort page lists shared reflections to "
-    "anyone who may view the cohort, admins included, though can(admin, 'view_reflection') "
-    "is False and the learner is told 'Your facilitators can read it.'",
-)
 def test_a_shared_reflection_is_not_shown_to_admins(
     app: Flask, sw: SecurityWorld, browser: Any
 ) -> None:

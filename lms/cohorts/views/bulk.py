@@ -13,7 +13,7 @@ from lms.accounts.forms import show_problems
 from lms.cohorts import queries
 from lms.cohorts import services as cohorts
 from lms.cohorts.bulk import COLUMNS
-from lms.cohorts.forms import BulkUploadForm, ConfirmForm
+from lms.cohorts.forms import BulkUploadForm, ConfirmForm, page_number
 from lms.cohorts.models import BulkEnrolmentUpload, Cohort
 from lms.cohorts.views import bp, me
 from lms.cohorts.views.enrolments import code_sheet, managed_cohort
@@ -84,7 +84,7 @@ def bulk_preview(cohort_id: int, upload_id: int) -> str:
     upload = _upload(cohort, upload_id)
     rows = upload.rows
     pages = max((len(rows) + PREVIEW_PAGE_SIZE - 1) // PREVIEW_PAGE_SIZE, 1)
-    page = min(max(request.args.get("page", 1, type=int) or 1, 1), pages)
+    page = min(page_number(request.args.get("page")), pages)
     start = (page - 1) * PREVIEW_PAGE_SIZE
     return render_template(
         "cohorts/bulk_preview.html",

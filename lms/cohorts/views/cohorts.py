@@ -14,7 +14,7 @@ from lms.accounts.permissions import can, require
 from lms.catalogue.models import Course
 from lms.cohorts import queries
 from lms.cohorts import services as cohorts
-from lms.cohorts.forms import CohortForm, ConfirmForm
+from lms.cohorts.forms import CohortForm, ConfirmForm, page_number
 from lms.cohorts.models import Cohort
 from lms.cohorts.views import bp, me
 from lms.db import get_or_404
@@ -34,14 +34,18 @@ def index() -> str:
 def show(cohort_id: int) -> str:
     cohort = get_or_404(Cohort, cohort_id)
     require(can(current_user, "view_cohort", cohort))
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    page = page_number(request.args.get("page"))
     return render_template(
         "cohorts/show.html",
         cohort=cohort,
         row=queries.cohort_row(cohort),
         grid=queries.progress_grid(cohort, page),
         plugins=queries.active_plugins(cohort),
-        shared=queries.shared_reflections(cohort),
+        shared=(
+            queries.shared_reflections(cohort)
+            if can(current_user, "read_shared_reflections", cohort)
+            else None
+        ),
     )
 
 
