@@ -175,7 +175,13 @@ class TemporaryPostgres:
             if _is_root():
                 import pwd
 
-                entry = pwd.getpwnam(OS_USER)
+                try:
+                    entry = pwd.getpwnam(OS_USER)
+                except KeyError:
+                    raise PostgresStartError(
+                        f"running as root, the server needs the OS user {OS_USER!r} "
+                        "(PostgreSQL refuses to run as root); create it or run as another user"
+                    ) from None
                 os.chown(self.directory, entry.pw_uid, entry.pw_gid)
             _run(
                 [
@@ -233,7 +239,8 @@ class TemporaryPostgres:
     def stop(self) -> None:
         """Stop the server (if started) and remove its directory. Safe to call twice."""
         atexit.unregister(self.stop)
-        if self._running:
+        started = self.directory is not None and (self.data / "postmaster.pid").exists()
+        if self._running or started:
             self._running = False
             with contextlib.suppress(PostgresStartError, subprocess.TimeoutExpired):
                 _run(

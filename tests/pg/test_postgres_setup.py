@@ -110,3 +110,11 @@ def test_insert_ignore_says_whether_it_inserted(db, create_user, create_course, 
     assert insert_ignore(Enrolment, values, ["user_id", "cohort_id"]) is False
     count = select(func.count(Enrolment.id)).where(Enrolment.user_id == user.id)
     assert db.session.scalar(count) == 1
+
+
+def test_reset_empties_a_database_the_tests_created(make_app):
+    app = make_app()
+    with app.app_context():
+        assert "users" in inspect(db.engine).get_table_names()
+        reset_postgres()
+        assert inspect(db.engine).get_table_names() == []
