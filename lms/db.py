@@ -22,6 +22,10 @@ T = TypeVar("T")
 _write_intent: ContextVar[bool] = ContextVar("lms_write_intent", default=False)
 
 
+#: The largest id an INTEGER primary key holds on every database (PostgreSQL's int4).
+MAX_ID = 2**31 - 1
+
+
 def utcnow() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 

@@ -9,7 +9,7 @@ from flask import Flask, abort, flash, g, redirect, request, session, url_for
 from flask_login import current_user, logout_user
 from werkzeug.routing import IntegerConverter, Map
 
-from lms.db import configure_sqlite, set_write_intent, utcnow
+from lms.db import MAX_ID, configure_sqlite, set_write_intent, utcnow
 from lms.errors import register_error_handlers
 from lms.events import discard_pending_events
 from lms.extensions import csrf, db, limiter, login_manager, migrate, talisman
@@ -166,7 +166,7 @@ class DatabaseId(IntegerConverter):
 
     def __init__(self, map: Map, *args: Any, **kwargs: Any) -> None:
         if not args:
-            kwargs.setdefault("max", 2**63 - 1)
+            kwargs.setdefault("max", MAX_ID)
         super().__init__(map, *args, **kwargs)
 
 

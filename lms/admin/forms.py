@@ -10,6 +10,7 @@ from wtforms.validators import ValidationError
 
 from lms.accounts.forms import choices
 from lms.accounts.models import MEMBERSHIP_ROLES, ORGANISATION_TYPES, REGIONS
+from lms.db import MAX_ID
 
 
 def optional_id(value: Any) -> int | None:
@@ -20,7 +21,7 @@ def optional_id(value: Any) -> int | None:
         number = int(value)
     except (TypeError, ValueError):
         return None
-    return number if 0 < number < 2**63 else None  # beyond that, not an id the database has
+    return number if 0 < number <= MAX_ID else None  # beyond that, not an id the database has
 
 
 ROLE_CHOICES = choices(MEMBERSHIP_ROLES.items())

@@ -13,8 +13,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from lms.accounts.forms import choices
 from lms.cohorts.models import ENROLMENT_MODES
-
-MAX_ID = 2**31 - 1  # the largest id an INTEGER column holds (PostgreSQL refuses more)
+from lms.db import MAX_ID
 
 
 def optional_id(value: Any) -> int | None:

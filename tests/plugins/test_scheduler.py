@@ -98,11 +98,19 @@ def test_only_one_scheduler_process_runs(tmp_path):
             stderr=subprocess.PIPE,
             text=True,
         )
-        time.sleep(3)
+        # Wait for it to say so (a fixed sleep is too short on a busy machine, where the
+        # first could stop before the second has even started).
+        said = ""
+        while "waiting for it to stop" not in said:
+            assert waiting.stderr is not None
+            line = waiting.stderr.readline()
+            assert line, waiting.communicate()
+            said += line
         assert waiting.poll() is None, waiting.communicate()
         first.terminate()
         first.wait(timeout=30)
         out, err = waiting.communicate(timeout=60)
+        err = said + err
         assert waiting.returncode == 0, err
         assert "Another scheduler is already running; waiting for it to stop." in err
         assert "Ran 1 job(s); 0 failed." in out
