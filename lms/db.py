@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
+import logging
 from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
-from flask import Flask, abort
+from flask import Flask, abort, has_request_context
 from sqlalchemy import event
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
 
 from lms.extensions import db
 
 T = TypeVar("T")
+log = logging.getLogger("lms.db")
 
 # When set, the next transaction on SQLite starts with BEGIN IMMEDIATE, taking the write
 # lock up front; a deferred transaction that reads and then writes can fail at once with
@@ -52,12 +55,41 @@ def begin_write() -> None:
 
 
 _busy_timeout_ms = 5000
+_strict_writes = False
+_DML = ("INSERT", "UPDATE", "DELETE", "REPLACE")
 
 
 def configure_sqlite(app: Flask) -> None:
-    """Use this app's busy timeout for SQLite connections opened from now on."""
-    global _busy_timeout_ms
+    """Use this app's busy timeout for SQLite connections opened from now on, and (when
+    testing) refuse writes in a request that did not announce them with ``begin_write()``."""
+    global _busy_timeout_ms, _strict_writes
     _busy_timeout_ms = int(app.config["SQLITE_BUSY_TIMEOUT_MS"])
+    _strict_writes = bool(app.config.get("TESTING"))
+
+
+class UnannouncedWrite(RuntimeError):
+    """A request wrote without ``begin_write()``: on SQLite its transaction could not wait
+    for the write lock and would fail at once under concurrent writers."""
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _write_done(_session: Session, transaction: Any) -> None:
+    # The write transaction is over (not just a savepoint inside it): what the request
+    # reads next needs no write lock.
+    if transaction.parent is None:
+        _write_intent.set(False)
+
+
+@event.listens_for(Engine, "before_cursor_execute")
+def _check_write_announced(
+    _conn: Any, _cursor: Any, statement: str, _params: Any, _context: Any, _many: bool
+) -> None:
+    if _write_intent.get() or not has_request_context():
+        return
+    if statement.lstrip()[:7].upper().startswith(_DML):
+        if _strict_writes:
+            raise UnannouncedWrite(f"write without begin_write(): {statement[:120]}")
+        log.warning("write without begin_write(): %s", statement[:120])
 
 
 @event.listens_for(Engine, "connect")

@@ -77,9 +77,10 @@ def init_extensions(app: Flask) -> None:
             abort(400)
 
     @app.before_request
-    def _write_intent() -> None:
-        # Requests that change state take SQLite's write lock when their transaction starts.
-        set_write_intent(request.method not in ("GET", "HEAD", "OPTIONS"))
+    def _reads_first() -> None:
+        # A request reads without SQLite's write lock; services take it (``begin_write``)
+        # only for their writes, so one person's page never waits for another's.
+        set_write_intent(False)
 
     @app.before_request
     def _idle_timeout() -> Any:

@@ -178,10 +178,11 @@ def test_route_access(app: Flask, client, world: World, sign_in, endpoint: str, 
     user = world.user(role)
     if user is not None:
         sign_in(user)
+    values = {k: _resolve(world, v) for k, v in args.items()}  # may create rows: not a request
     with app.test_request_context():
         from flask import url_for
 
-        url = url_for(endpoint, **{k: _resolve(world, v) for k, v in args.items()})
+        url = url_for(endpoint, **values)
     response = client.open(url, method=method)
     want = expected[role]
     if want == SIGN_IN:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import func, or_, select
+from sqlalchemy.orm import selectinload
 
 from lms.accounts.models import Membership, OneTimeCode, Organisation, User
 from lms.audit.models import AuditEvent
@@ -80,7 +81,9 @@ def organisation_choices(
 
 def people_page(search: str, page: int) -> Any:
     """A page of people whose name, email or username contains ``search``."""
-    query = select(User).order_by(User.display_name, User.id)
+    query = (
+        select(User).options(selectinload(User.memberships)).order_by(User.display_name, User.id)
+    )
     if search:
         query = query.where(
             or_(

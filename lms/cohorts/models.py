@@ -47,7 +47,7 @@ class Cohort(Model):
 
     course: Mapped[Course] = relationship(lazy="joined")
     facilitators: Mapped[list[User]] = relationship(
-        secondary="cohort_facilitators", lazy="selectin", order_by="User.display_name"
+        secondary="cohort_facilitators", order_by="User.display_name"
     )
 
 
