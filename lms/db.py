@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Hashable
 from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
-from flask import Flask, abort, has_request_context
+from flask import Flask, abort, has_request_context, request
 from sqlalchemy import event
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -49,9 +50,28 @@ def begin_write() -> None:
     """
     if _write_intent.get():
         return
+    forget_request_memo()
     if is_sqlite() and db.session().in_transaction():
         db.session.commit()
     _write_intent.set(True)
+
+
+def request_memo(key: Hashable, compute: Callable[[], T]) -> T:
+    """``compute()`` once per request for ``key`` (a fact several checks of one page need,
+    such as "is this person enrolled on this course"). Writes forget every memo, so a fact
+    is never read back from before a change made in the same request."""
+    if not has_request_context():
+        return compute()
+    memo: dict[Hashable, Any] = request.__dict__.setdefault("_lms_memo", {})
+    if key not in memo:
+        memo[key] = compute()
+    value: T = memo[key]
+    return value
+
+
+def forget_request_memo() -> None:
+    if has_request_context():
+        request.__dict__.pop("_lms_memo", None)
 
 
 _busy_timeout_ms = 5000
@@ -76,8 +96,9 @@ class UnannouncedWrite(RuntimeError):
 def _write_done(_session: Session, transaction: Any) -> None:
     # The write transaction is over (not just a savepoint inside it): what the request
     # reads next needs no write lock.
-    if transaction.parent is None:
+    if transaction.parent is None and _write_intent.get():
         _write_intent.set(False)
+        forget_request_memo()
 
 
 @event.listens_for(Engine, "before_cursor_execute")

@@ -55,13 +55,14 @@ def init_extensions(app: Flask) -> None:
 
     from lms import models  # noqa: F401 - every table is known to metadata and migrations
     from lms.accounts.models import User
+    from lms.accounts.permissions import load_signed_in
 
     @login_manager.user_loader
     def load_user(identity: str) -> User | None:
         user_id, _, version = identity.partition(":")
         if not user_id.isdigit():
             return None
-        user = db.session.get(User, int(user_id))
+        user = load_signed_in(min(int(user_id), MAX_ID))
         if user is None or str(user.session_version) != version or not user.active:
             return None
         return user
@@ -84,7 +85,7 @@ def init_extensions(app: Flask) -> None:
 
     @app.before_request
     def _idle_timeout() -> Any:
-        if not current_user.is_authenticated:
+        if request.endpoint == "static" or not current_user.is_authenticated:
             return None
         now = utcnow()
         limit = timedelta(minutes=int(app.config["IDLE_TIMEOUT_MINUTES"]))
@@ -108,7 +109,9 @@ def init_extensions(app: Flask) -> None:
     @app.after_request
     def _no_store_for_people(response: Any) -> Any:
         # A signed-in page must not come back from the browser's cache after sign-out.
-        if current_user.is_authenticated and "Cache-Control" not in response.headers:
+        if request.endpoint == "static" or "Cache-Control" in response.headers:
+            return response
+        if current_user.is_authenticated:
             response.headers["Cache-Control"] = "no-store"
         return response
 

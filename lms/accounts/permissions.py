@@ -11,6 +11,7 @@ from sqlalchemy import exists, select
 from lms.accounts.models import Membership, Organisation, User
 from lms.catalogue.models import Course, Step
 from lms.cohorts.models import Cohort, CohortFacilitator, Enrolment
+from lms.db import request_memo
 from lms.extensions import db
 from lms.live.models import Booking, LiveSession
 from lms.live.queries import live_booking
@@ -57,18 +58,15 @@ def actions() -> list[str]:
 
 
 def is_enrolled(user: User, course: Course) -> bool:
-    return bool(
-        db.session.scalar(
-            select(
-                exists().where(
-                    Enrolment.user_id == user.id,
-                    Enrolment.cohort_id == Cohort.id,
-                    Cohort.course_id == course.id,
-                    Enrolment.status.in_(("active", "completed", "invited")),
-                )
-            )
+    query = select(
+        exists().where(
+            Enrolment.user_id == user.id,
+            Enrolment.cohort_id == Cohort.id,
+            Cohort.course_id == course.id,
+            Enrolment.status.in_(("active", "completed", "invited")),
         )
     )
+    return request_memo(("enrolled", user.id, course.id), lambda: bool(db.session.scalar(query)))
 
 
 def facilitates_course(user: User, course: Course) -> bool:
@@ -89,8 +87,36 @@ def facilitates(user: User, cohort: Cohort) -> bool:
     return any(f.id == user.id for f in cohort.facilitators)
 
 
+def _role_columns(user_id: Any) -> tuple[Any, Any]:
+    manages_any = exists().where(Membership.user_id == user_id, Membership.role == "manager")
+    facilitates_any = exists().where(CohortFacilitator.user_id == user_id)
+    return manages_any.label("manages_any"), facilitates_any.label("facilitates_any")
+
+
+def _roles(user: User) -> tuple[bool, bool]:
+    """(manages an organisation, facilitates a cohort): asked once per request."""
+
+    def ask() -> tuple[bool, bool]:
+        row = db.session.execute(select(*_role_columns(user.id))).one()
+        return bool(row[0]), bool(row[1])
+
+    return request_memo(("roles", user.id), ask)
+
+
+def load_signed_in(user_id: int) -> User | None:
+    """The signed-in person and their roles, in one query at the start of a request."""
+    row = db.session.execute(
+        select(User, *_role_columns(User.id)).where(User.id == user_id)
+    ).first()
+    if row is None:
+        return None
+    user, manages_any, facilitates_any = row
+    request_memo(("roles", user.id), lambda: (bool(manages_any), bool(facilitates_any)))
+    return user
+
+
 def is_facilitator(user: User) -> bool:
-    return bool(db.session.scalar(select(exists().where(CohortFacilitator.user_id == user.id))))
+    return _roles(user)[1]
 
 
 def manages(user: User, organisation: Organisation) -> bool:
@@ -104,7 +130,7 @@ def manages(user: User, organisation: Organisation) -> bool:
 
 
 def is_manager(user: User) -> bool:
-    return bool(user.organisation_ids("manager"))
+    return _roles(user)[0]
 
 
 # -- rules --------------------------------------------------------------------------------

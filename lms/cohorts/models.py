@@ -82,7 +82,7 @@ class Enrolment(Model):
     # enrolments table, and the cohort is shown for information only.
     deferred_to_id: Mapped[int | None] = mapped_column()
 
-    user: Mapped[User] = relationship(lazy="joined")
+    user: Mapped[User] = relationship()
     cohort: Mapped[Cohort] = relationship(lazy="joined")
     resume_step: Mapped[Step | None] = relationship()
     deferred_to: Mapped[Cohort | None] = relationship(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from sqlalchemy import select
@@ -11,7 +11,7 @@ from sqlalchemy import select
 from lms.accounts.models import User
 from lms.catalogue.models import Course, Module, Step
 from lms.cohorts.models import Cohort, Enrolment
-from lms.db import pairs
+from lms.db import pairs, request_memo
 from lms.extensions import db
 from lms.progress.models import CourseCompletion, ModuleCompletion, StepProgress
 
@@ -28,9 +28,21 @@ class StepLine:
     done: bool = False
 
 
+@dataclass(frozen=True)
+class ModuleLine:
+    """What an outline shows of a module."""
+
+    id: int
+    course_id: int
+    key: str
+    title: str
+    summary: str
+    content_note: dict | None
+
+
 @dataclass
 class ModuleView:
-    module: Module
+    module: ModuleLine
     steps: list[StepLine] = field(default_factory=list)
     done: bool = False
 
@@ -70,6 +82,12 @@ class CourseView:
 
 
 def _step_lines(course_ids: list[int]) -> dict[int, list[StepLine]]:
+    """Each course's live steps in order (shared by the page's outline and its neighbours:
+    callers copy a line before marking it done)."""
+    return request_memo(("step_lines", *course_ids), lambda: _load_step_lines(course_ids))
+
+
+def _load_step_lines(course_ids: list[int]) -> dict[int, list[StepLine]]:
     rows = db.session.execute(
         select(
             Step.id,
@@ -95,17 +113,29 @@ def _step_lines(course_ids: list[int]) -> dict[int, list[StepLine]]:
     return by_course
 
 
+def _module_lines(course_ids: list[int]) -> list[ModuleLine]:
+    rows = db.session.execute(
+        select(
+            Module.id,
+            Module.course_id,
+            Module.key,
+            Module.title,
+            Module.summary,
+            Module.content_note,
+        )
+        .where(Module.course_id.in_(course_ids), Module.retired_at.is_(None))
+        .order_by(Module.position)
+    )
+    return [ModuleLine(*row) for row in rows]
+
+
 def course_views(user: User, enrolments: list[Enrolment]) -> list[CourseView]:
     """Progress through each enrolled course, in five queries whatever their number."""
     courses = {e.cohort.course_id: e.cohort.course for e in enrolments}
     course_ids = list(courses)
     if not course_ids:
         return []
-    modules = db.session.scalars(
-        select(Module)
-        .where(Module.course_id.in_(course_ids), Module.retired_at.is_(None))
-        .order_by(Module.position)
-    ).all()
+    modules = _module_lines(course_ids)
     lines = _step_lines(course_ids)
     done_steps = set(
         db.session.scalars(
@@ -140,9 +170,12 @@ def course_views(user: User, enrolments: list[Enrolment]) -> list[CourseView]:
             for m in modules
             if m.course_id == course.id
         }
-        ordered = [s for s in lines.get(course.id, []) if s.module_id in module_views]
+        ordered = [
+            replace(s, done=s.id in done_steps)
+            for s in lines.get(course.id, [])
+            if s.module_id in module_views
+        ]
         for line in ordered:
-            line.done = line.id in done_steps
             module_views[line.module_id].steps.append(line)
         view = CourseView(course, list(module_views.values()), completed.get(course.id), enrolment)
         view.next_step = _next_step(ordered, enrolment.resume_step_id)
@@ -184,12 +217,7 @@ def course_view(user: User, course: Course, enrolment: Enrolment | None) -> Cour
     """One course's outline with the learner's progress (empty progress if not enrolled)."""
     if enrolment is not None:
         return course_views(user, [enrolment])[0]
-    modules = db.session.scalars(
-        select(Module)
-        .where(Module.course_id == course.id, Module.retired_at.is_(None))
-        .order_by(Module.position)
-    ).all()
-    module_views = {m.id: ModuleView(m) for m in modules}
+    module_views = {m.id: ModuleView(m) for m in _module_lines([course.id])}
     for line in _step_lines([course.id]).get(course.id, []):
         if line.module_id in module_views:
             module_views[line.module_id].steps.append(line)
