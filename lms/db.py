@@ -53,6 +53,8 @@ def begin_write() -> None:
     forget_request_memo()
     if is_sqlite() and db.session().in_transaction():
         db.session.commit()
+        # What was read before the lock may have changed since: read it again under it.
+        db.session.expire_all()
     _write_intent.set(True)
 
 

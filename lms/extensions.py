@@ -27,7 +27,9 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
 
 
-db = SQLAlchemy(model_class=Base)
+# Objects keep their values after a commit (the page that follows shows what was just
+# written without reloading it); begin_write() expires them so writes decide on fresh rows.
+db = SQLAlchemy(model_class=Base, session_options={"expire_on_commit": False})
 
 if TYPE_CHECKING:
     Model = Base

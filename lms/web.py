@@ -111,7 +111,7 @@ def init_extensions(app: Flask) -> None:
         # A signed-in page must not come back from the browser's cache after sign-out.
         if request.endpoint == "static" or "Cache-Control" in response.headers:
             return response
-        if current_user.is_authenticated:
+        if "_user_id" in session:
             response.headers["Cache-Control"] = "no-store"
         return response
 

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import cache
 from typing import Any
 
 from flask import abort
-from sqlalchemy import exists, select
+from sqlalchemy import bindparam, exists, select
 
 from lms.accounts.models import Membership, Organisation, User
 from lms.catalogue.models import Course, Step
@@ -103,11 +104,14 @@ def _roles(user: User) -> tuple[bool, bool]:
     return request_memo(("roles", user.id), ask)
 
 
+@cache
+def _signed_in_query() -> Any:
+    return select(User, *_role_columns(User.id)).where(User.id == bindparam("user_id"))
+
+
 def load_signed_in(user_id: int) -> User | None:
     """The signed-in person and their roles, in one query at the start of a request."""
-    row = db.session.execute(
-        select(User, *_role_columns(User.id)).where(User.id == user_id)
-    ).first()
+    row = db.session.execute(_signed_in_query(), {"user_id": user_id}).first()
     if row is None:
         return None
     user, manages_any, facilitates_any = row
