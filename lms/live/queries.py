@@ -178,9 +178,15 @@ def upcoming_for(user: Any, limit: int = 10) -> list[SessionView]:
     return session_views(sessions, user)
 
 
+@dataclass(frozen=True)
+class CohortName:
+    id: int
+    name: str
+
+
 @dataclass
 class BookableCohort:
-    cohort: Cohort
+    cohort: CohortName
     sessions: int
 
 
@@ -190,7 +196,7 @@ def bookable_cohorts(user: Any) -> list[BookableCohort]:
         return []
     now = utcnow()
     rows = db.session.execute(
-        select(Cohort, func.count(LiveSession.id))
+        select(Cohort.id, Cohort.name, func.count(LiveSession.id))
         .join(Enrolment, Enrolment.cohort_id == Cohort.id)
         .join(LiveSession, LiveSession.cohort_id == Cohort.id)
         .where(
@@ -199,10 +205,10 @@ def bookable_cohorts(user: Any) -> list[BookableCohort]:
             LiveSession.status == "scheduled",
             func.coalesce(LiveSession.booking_deadline, LiveSession.starts_at) > now,
         )
-        .group_by(Cohort.id)
+        .group_by(Cohort.id, Cohort.name)
         .order_by(Cohort.name)
     ).all()
-    return [BookableCohort(cohort, count) for cohort, count in rows]
+    return [BookableCohort(CohortName(id_, name), count) for id_, name, count in rows]
 
 
 def feed_sessions(user: User, now: datetime | None = None) -> list[LiveSession]:
