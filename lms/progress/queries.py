@@ -158,8 +158,8 @@ def _done(
     done_steps: set[int] = set()
     done_modules: set[int] = set()
     completed: dict[int, datetime | None] = {}
-    rows = db.session.execute(union_all(steps, modules, courses)).tuples()
-    for kind, id_, at in rows:
+    for row in db.session.execute(union_all(steps, modules, courses)):
+        kind, id_, at = row[0], row[1], row[2]
         if kind == "step":
             done_steps.add(id_)
         elif kind == "module":
