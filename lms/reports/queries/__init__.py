@@ -95,7 +95,7 @@ def first_membership(user_id: Any, scope: ReportScope, column: Any) -> Any:
     scope, as a correlated subquery: one row per person even if they belong to two."""
     from lms.accounts.models import Organisation
 
-    query = select(column).where(Membership.user_id == user_id)
+    query = select(column).select_from(Membership).where(Membership.user_id == user_id)
     if column.class_ is Organisation:
         query = query.join(Organisation, Organisation.id == Membership.organisation_id)
     if scope.organisation_ids is not None:
