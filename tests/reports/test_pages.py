@@ -46,7 +46,9 @@ def test_dashboard_figures_chart_and_tables(rw: ReportWorld, client, sign_in):
     body = page(client, f"/organisations/{rw.trust.id}/dashboard")
     # People: Maya, Wes, Ada, Bea, Cal. Enrolments: Ada (completed), Bea x2.
     assert '<span class="figure-value">5</span> <span class="figure-label">People</span>' in body
-    assert '<span class="figure-value">3</span> <span class="figure-label">Enrolments</span>' in body
+    assert (
+        '<span class="figure-value">3</span> <span class="figure-label">Enrolments</span>' in body
+    )
     assert '<span class="figure-value">1</span> <span class="figure-label">Completed</span>' in body
     # Ada present and Bea part of the session; the cancelled session never counts.
     assert (
@@ -102,7 +104,9 @@ def test_bad_filters_get_a_clear_message_not_an_error(
         body = response.get_data(as_text=True)
         assert "Please check the filters" in body and message in body, url
         assert "Ada Archer" not in body  # nothing shown under filters that don't hold
-        export = client.get(f"/organisations/{rw.trust.id}/export/enrolments.csv", query_string=query)
+        export = client.get(
+            f"/organisations/{rw.trust.id}/export/enrolments.csv", query_string=query
+        )
         assert export.status_code == 400 and message in export.get_data(as_text=True)
 
 
