@@ -168,3 +168,18 @@ def test_pages_do_not_grow_with_the_rows(rw: ReportWorld, client, sign_in, facto
         factories.enrol(person, other)
     assert counts() == before
     assert before[0] <= 10, before  # the organisation report: the page the benchmark measures
+
+
+def test_the_filter_form_sends_what_the_page_reads(rw: ReportWorld, client, sign_in):
+    """The form's fields are named as the query string the pages and exports read."""
+    from tests.security.helpers import scan_html
+
+    sign_in(rw.manager)
+    body = page(client, f"/organisations/{rw.trust.id}/dashboard", **{"from": "2026-01-02"})
+    names = {i.get("name") for form in scan_html(body).forms for i in form["inputs"]}
+    assert {"from", "to"} <= names
+    for name in ("course", "cohort", "unit"):
+        assert f'name="{name}"' in body
+    assert 'value="2026-01-02"' in body
+    chosen = page(client, f"/organisations/{rw.trust.id}", course=rw.teams.id)
+    assert f'<option value="{rw.teams.id}" selected>Teams</option>' in chosen
