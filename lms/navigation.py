@@ -29,10 +29,14 @@ def nav_items() -> list[Link]:
         Link("courses", "Courses", url_for("catalogue.index"), 20),
         Link("reflections", "My reflections", url_for("progress.my_reflections"), 30),
     ]
-    if can(current_user, "facilitate"):
+    facilitates = can(current_user, "facilitate")
+    manages = can(current_user, "view_organisations")
+    if facilitates:
         links.append(Link("facilitate", "My cohorts", url_for("cohorts.index"), 40))
-    if can(current_user, "view_organisations"):
+    if manages:
         links.append(Link("organisations", "My organisation", url_for("reports.index"), 50))
+    if facilitates or manages:  # what "view_reports" allows, without asking again
+        links.append(Link("reports", "Reports", url_for("reports.reports"), 60))
     if can(current_user, "administer"):
         links.append(Link("admin", "Admin", url_for("admin.index"), 90))
     host = current_app.extensions["lms_plugins"]

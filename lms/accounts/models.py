@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, DateTime, ForeignKey, String, UniqueConstraint
+from sqlalchemy import Boolean, DateTime, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lms.db import utcnow
@@ -65,6 +65,8 @@ class Organisation(Model):
 
 class User(UserMixin, Model):
     __tablename__ = "users"
+    # Lists of people are sorted by name: reports walk this index instead of sorting.
+    __table_args__ = (Index("ix_users_display_name", "display_name", "id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     display_name: Mapped[str] = mapped_column(String(120))

@@ -112,6 +112,7 @@ class PluginHost:
                 _register(reg.certificate_templates, "certificate template", plugin_name, template)
         for plugin_name, reports in self.collect("lms_reports"):
             for report in reports:
+                _check_report(plugin_name, report)
                 _register(reg.reports, "report", plugin_name, report)
         for plugin_name, blueprints in self.collect("lms_blueprints"):
             for bp in blueprints:
@@ -193,6 +194,23 @@ def _register(registry: dict[str, Any], kind: str, plugin_name: str, item: Any) 
             f"Plugins “{other}” and “{plugin_name}” both register the {kind} “{item.key}”."
         )
     registry[item.key] = (plugin_name, item)
+
+
+def _check_report(plugin_name: str, report: Report) -> None:
+    from lms.accounts.permissions import actions
+    from lms.plugins.types import REPORT_SCOPES
+
+    problem = None
+    if not report.columns:
+        problem = "has no columns"
+    elif not report.scopes or not set(report.scopes) <= REPORT_SCOPES:
+        problem = f"has scopes {sorted(report.scopes)}; choose from {sorted(REPORT_SCOPES)}"
+    elif report.permission not in actions():
+        problem = f"asks for the unknown permission “{report.permission}”"
+    if problem:
+        raise PluginError(
+            f"Plugin “{plugin_name}” registers the report “{report.key}”, which {problem}."
+        )
 
 
 def _resolve(name: str, paths: dict[str, str]) -> type[Plugin]:

@@ -109,9 +109,24 @@ class CertificateTemplate:
     version: int = 1
 
 
+#: Where a plugin's report can be opened: an organisation's reports (managers), a cohort's
+#: report (facilitators) and the reports across all organisations (admins).
+REPORT_SCOPES = frozenset({"organisation", "cohort", "site"})
+
+
 @dataclass(frozen=True)
 class Report:
-    """A table of rows a manager, facilitator or admin can view and export."""
+    """A table of rows a manager, facilitator or admin can view and export.
+
+    ``rows(scope, params)`` returns (or better, yields) tuples in the order of ``columns``.
+    ``scope`` is a ``lms.reports.scope.ReportScope``: only return rows about people of
+    ``scope.organisation_ids`` (when not ``None``) and cohorts of ``scope.cohort_ids`` (when
+    not ``None``). ``params`` holds the filters the person chose: ``course_id``,
+    ``cohort_id``, ``unit_id`` (with ``organisation_ids``, the unit and its units),
+    ``date_from``, ``date_to`` (inclusive ``date``s) and ``session_id``, each ``None`` when
+    not chosen. The report is offered in the ``scopes`` listed, to people allowed
+    ``permission`` on the scope (``can(user, permission, scope)``).
+    """
 
     key: str
     title: str
@@ -119,3 +134,5 @@ class Report:
     rows: Callable[[Any, dict[str, Any]], Any]
     permission: str = "view_reports"
     order: int = 100
+    description: str = ""
+    scopes: frozenset[str] = REPORT_SCOPES

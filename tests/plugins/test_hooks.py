@@ -125,6 +125,43 @@ def test_hook_lms_reports(host, db, create_user):
     assert rows == [(person.id, "second"), (person.id, "first")]
 
 
+def test_hook_lms_reports_in_the_reports_area(app, host, db, client, sign_in, create_user):
+    """A plugin's report appears where its permission allows, with the filters and the
+    CSV/XLSX exports of the core's own tables."""
+    import csv
+    import io
+
+    from lms.accounts.models import Organisation
+
+    org = Organisation(name="Plugin Report Trust", type="nhs_trust", region="London")
+    db.session.add(org)
+    db.session.flush()
+    manager = create_user("Mo Manager", organisation=org, role="manager")
+    learner = create_user("Lee Learner", organisation=org)
+    db.session.add(SampleNote(user_id=learner.id, body="=cmd|' /C calc'!A0"))
+    db.session.flush()
+    sign_in(manager)
+    dashboard = get_page(client, f"/organisations/{org.id}/dashboard").get_data(as_text=True)
+    assert f"/organisations/{org.id}/reports/sample-notes" in dashboard
+    page = get_page(client, f"/organisations/{org.id}/reports/sample-notes?from=2026-01-01")
+    assert page.status_code == 200
+    assert "Sample notes" in page.get_data(as_text=True)
+    assert "Filter the report" in page.get_data(as_text=True)
+    bad = get_page(client, f"/organisations/{org.id}/reports/sample-notes?to=soon")
+    assert bad.status_code == 400
+    export = client.get(f"/organisations/{org.id}/reports/sample-notes/export.csv")
+    rows = list(csv.reader(io.StringIO(export.get_data().decode("utf-8-sig"))))
+    assert rows[0] == ["person", "note"]
+    assert [str(learner.id), "'=cmd|' /C calc'!A0"] in rows  # neutralised like every export
+    assert (
+        client.get(f"/organisations/{org.id}/reports/sample-notes/export.xlsx").status_code == 200
+    )
+    # Someone who may not view the organisation gets nothing.
+    sign_in(learner)
+    assert client.get(f"/organisations/{org.id}/reports/sample-notes").status_code == 403
+    assert client.get(f"/organisations/{org.id}/reports/sample-notes/export.csv").status_code == 403
+
+
 # -- page hooks ---------------------------------------------------------------------------
 
 

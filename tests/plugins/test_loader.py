@@ -223,3 +223,22 @@ def test_failing_presentational_hooks_are_logged_and_left_out_in_production(faul
         "Plugin faulty failed in lms_template_slot; its output is left out",
     ]
     assert all(record.exc_info for record in caplog.records)
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"columns": ()}, "has no columns"),
+        ({"scopes": frozenset({"everywhere"})}, "has scopes ['everywhere']"),
+        ({"permission": "see_everything"}, "unknown permission “see_everything”"),
+    ],
+)
+def test_a_report_that_cannot_be_shown_stops_start_up(app, changes, message):
+    from lms.plugins.manager import PluginError, _check_report
+    from lms.plugins.types import Report
+
+    report = Report("notes", "Notes", ("person",), rows=lambda scope, params: [])
+    _check_report("sample", report)  # a good one passes
+    bad = Report(**{**report.__dict__, **changes})
+    with pytest.raises(PluginError, match=message.replace("[", r"\[").replace("]", r"\]")):
+        _check_report("sample", bad)

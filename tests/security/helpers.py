@@ -106,21 +106,59 @@ def signed_in_client(app: Flask, user: Any, **session_values: Any) -> FlaskClien
 
 
 class PageScan(HTMLParser):
-    """What in a page CSP would block or what could run script."""
+    """What in a page CSP would block or what could run script.
+
+    Inline SVG is allowed only as the reports' charts draw it: shapes and text, with
+    geometry and accessibility attributes; anything else inside an ``<svg>`` (links, use,
+    animation, foreignObject, script, event handlers) is a problem.
+    """
 
     URL_ATTRIBUTES = ("href", "src", "action", "formaction", "xlink:href", "data", "poster")
+    SVG_ELEMENTS = {"svg", "title", "desc", "g", "rect", "line", "text", "tspan", "polyline"}
+    SVG_ATTRIBUTES = {
+        "class",
+        "id",
+        "viewbox",
+        "role",
+        "aria-labelledby",
+        "aria-hidden",
+        "focusable",
+        "x",
+        "y",
+        "x1",
+        "x2",
+        "y1",
+        "y2",
+        "width",
+        "height",
+        "rx",
+        "points",
+        "text-anchor",
+    }
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
         self.problems: list[str] = []
         self.forms: list[dict[str, Any]] = []
         self._form: dict[str, Any] | None = None
+        self._svg_depth = 0
+
+    def _check_svg(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag not in self.SVG_ELEMENTS:
+            self.problems.append(f"<{tag}> element inside <svg>")
+        for name, _value in attrs:
+            if name not in self.SVG_ATTRIBUTES:
+                self.problems.append(f"{name}= on <{tag}> inside <svg>")
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         values = dict(attrs)
+        if tag == "svg" or self._svg_depth:
+            self._check_svg(tag, attrs)
+            if tag == "svg":
+                self._svg_depth += 1
         if tag == "script" and not values.get("src"):
             self.problems.append("inline <script> element")
-        if tag in ("style", "iframe", "object", "embed", "svg", "math", "base", "frame"):
+        if tag in ("style", "iframe", "object", "embed", "math", "base", "frame"):
             self.problems.append(f"<{tag}> element")
         for name, value in attrs:
             if name.startswith("on"):
@@ -143,6 +181,8 @@ class PageScan(HTMLParser):
     def handle_endtag(self, tag: str) -> None:
         if tag == "form":
             self._form = None
+        if tag == "svg" and self._svg_depth:
+            self._svg_depth -= 1
 
 
 def _scripted_url(value: str) -> bool:

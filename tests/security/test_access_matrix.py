@@ -32,8 +32,12 @@ from tests.test_routes import FORBIDDEN, OK, ROUTES, SIGN_IN
 OTHER_FACILITATOR: dict[str, Any] = {
     "cohorts.index": OK,  # their own cohorts
     "cohorts.new": OK,  # any facilitator may set up a cohort
+    "reports.reports": OK,  # the reports of their own cohorts
 }
-OTHER_MANAGER: dict[str, Any] = {"reports.index": 302}  # straight to their own organisation
+OTHER_MANAGER: dict[str, Any] = {
+    "reports.index": 302,  # straight to their own organisation
+    "reports.reports": OK,  # the reports of their own organisation
+}
 
 # GET requests that may write (recording that a step was opened is not a change of state
 # anyone asked for, but it is how "pick up where you left off" works).
@@ -82,6 +86,30 @@ EXTRA: list[tuple[str, str, dict[str, Any], dict[str, Any]]] = [
         "GET",
         {"organisation_id": "other_org.id"},
         _only({"other_manager": OK, "admin": OK}),
+    ),
+    (
+        "reports.dashboard",
+        "GET",
+        {"organisation_id": "other_org.id"},
+        _only({"other_manager": OK, "admin": OK}),
+    ),
+    (
+        "reports.organisation_export",
+        "GET",
+        {"organisation_id": "other_org.id", "key": "'enrolments'", "fmt": "'csv'"},
+        _only({"other_manager": OK, "admin": OK}),
+    ),
+    (
+        "reports.cohort",
+        "GET",
+        {"cohort_id": lambda sw: _other_cohort(sw).id},
+        _only({"other_facilitator": OK, "admin": OK}),
+    ),
+    (
+        "reports.cohort",
+        "GET",
+        {"cohort_id": "peer_cohort.id"},
+        _only({"admin": OK}),
     ),
     (
         "cohorts.show",

@@ -1,11 +1,11 @@
-"""What a manager sees: the people of their own organisation and their completion, and
-where they book places for them on cohorts."""
+"""What a manager sees first: the people of their own organisation (and its units) and
+their completion, and where they book places for them on cohorts."""
 
 from __future__ import annotations
 
 from typing import Any, cast
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
@@ -14,20 +14,22 @@ from lms.accounts.models import Organisation, User
 from lms.accounts.permissions import can, require
 from lms.cohorts import queries as cohort_queries
 from lms.cohorts import services as cohorts
-from lms.cohorts.forms import BookingForm, page_number
+from lms.cohorts.forms import BookingForm
+from lms.cohorts.forms import page_number as booking_page
 from lms.cohorts.models import PLACE_STATUSES, Cohort
 from lms.db import get_or_404
 from lms.errors import LMSError, NotAllowed
-from lms.reports import queries
-
-bp = Blueprint("reports", __name__)
+from lms.reports.queries import people
+from lms.reports.queries.organisations import managed_organisations
+from lms.reports.scope import organisation_scope
+from lms.reports.views import bp, filtered, me, page_number
 
 
 @bp.get("/organisations")
 @login_required
 def index() -> str | Response:
     require(can(current_user, "view_organisations"))
-    organisations = queries.managed_organisations(current_user)
+    organisations = managed_organisations(me())
     if len(organisations) == 1:
         return redirect(url_for("reports.organisation", organisation_id=organisations[0].id))
     return render_template("reports/index.html", organisations=organisations)
@@ -35,15 +37,18 @@ def index() -> str | Response:
 
 @bp.get("/organisations/<int:organisation_id>")
 @login_required
-def organisation(organisation_id: int) -> str:
+def organisation(organisation_id: int) -> tuple[str, int]:
     organisation = get_or_404(Organisation, organisation_id)
     require(can(current_user, "view_organisation", organisation))
-    page = request.args.get("page", 1, type=int)
-    # Beyond the last page is an empty page; an absurd number would overflow the SQL OFFSET.
-    pagination, rows = queries.people_page(organisation, min(max(page, 1), 1_000_000))
+    result = filtered(organisation_scope(me(), organisation))
+    page = people.people_page(result.scope, result.filters, page_number()) if result.ok else None
     return render_template(
-        "reports/organisation.html", organisation=organisation, pagination=pagination, rows=rows
-    )
+        "reports/organisation.html",
+        organisation=organisation,
+        result=result,
+        total=people.people_count(result.scope),
+        page=page,
+    ), (200 if result.ok else 400)
 
 
 # -- booking places on cohorts booked by managers ------------------------------------------
@@ -68,7 +73,7 @@ def book_people(organisation_id: int, cohort_id: int) -> Any:
     problem = cohorts.bookable_problem(cohort)
     if problem:
         raise NotAllowed(problem)
-    page = page_number(request.args.get("page"))
+    page = booking_page(request.args.get("page"))
     pagination, statuses = cohort_queries.people_to_book(organisation, cohort, page)
     form = BookingForm()
     form.people.choices = choices(

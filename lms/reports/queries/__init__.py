@@ -1,0 +1,103 @@
+"""Read models of the reports, one module per subject.
+
+Every page function runs a fixed number of queries whatever the rows, selects only the
+columns it shows, and pages with LIMIT/OFFSET (one row more than the page tells whether
+there is a next one, so no page counts a large join). Every ``*_rows`` function yields
+plain tuples for exports, fetched in chunks (``yield_per``), never all at once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import ColumnElement, exists, select, true
+
+from lms.accounts.models import Membership
+from lms.cohorts.models import Cohort, Enrolment
+from lms.extensions import db
+from lms.reports.filters import Filters
+from lms.reports.scope import ReportScope
+
+PER_PAGE = 50
+#: Rows fetched from the database at a time by exports.
+CHUNK = 1000
+#: The deepest page offered (a bigger number is the last page anyone could want).
+MAX_PAGE = 100_000
+
+
+@dataclass
+class Page:
+    """One page of a table: its rows, and whether there are pages around it."""
+
+    rows: list[Any]
+    number: int
+    per_page: int
+    has_next: bool
+
+    @property
+    def has_prev(self) -> bool:
+        return self.number > 1
+
+    @property
+    def first_row(self) -> int:
+        return (self.number - 1) * self.per_page + 1
+
+
+def paged(query: Any, number: int, per_page: int = PER_PAGE) -> Page:
+    """Run ``query`` for page ``number`` (from 1): one query, one row more than the page."""
+    number = min(max(number, 1), MAX_PAGE)
+    rows = db.session.execute(query.limit(per_page + 1).offset((number - 1) * per_page)).all()
+    return Page(list(rows[:per_page]), number, per_page, len(rows) > per_page)
+
+
+def streamed(query: Any) -> Iterator[tuple[Any, ...]]:
+    """The rows of ``query`` as tuples, fetched ``CHUNK`` at a time (a server-side cursor
+    on PostgreSQL), so an export never holds all of them."""
+    result = db.session.execute(query.execution_options(yield_per=CHUNK))
+    for partition in result.partitions():
+        for row in partition:
+            yield tuple(row)
+
+
+def member_of_scope(user_id: Any, scope: ReportScope) -> ColumnElement[bool]:
+    """True for people who belong to one of the scope's organisations (always true when
+    the scope is not limited to organisations)."""
+    if scope.organisation_ids is None:
+        return true()
+    return exists().where(
+        Membership.user_id == user_id, Membership.organisation_id.in_(scope.organisation_ids)
+    )
+
+
+def enrolment_conditions(
+    filters: Filters, scope: ReportScope, dated: Any = Enrolment.enrolled_at
+) -> list[Any]:
+    """Conditions on Enrolment (joined to Cohort) for the scope's cohorts and the course,
+    cohort and date filters; ``dated`` is the column the date range applies to."""
+    conditions: list[Any] = []
+    if filters.course_id is not None:
+        conditions.append(Cohort.course_id == filters.course_id)
+    if filters.cohort_id is not None:
+        conditions.append(Enrolment.cohort_id == filters.cohort_id)
+    if scope.cohort_ids is not None:
+        conditions.append(Enrolment.cohort_id.in_(scope.cohort_ids))
+    if filters.starts is not None:
+        conditions.append(dated >= filters.starts)
+    if filters.ends is not None:
+        conditions.append(dated < filters.ends)
+    return conditions
+
+
+def first_membership(user_id: Any, scope: ReportScope, column: Any) -> Any:
+    """``column`` of Membership (or Organisation) for the person's first membership in the
+    scope, as a correlated subquery: one row per person even if they belong to two."""
+    from lms.accounts.models import Organisation
+
+    query = select(column).select_from(Membership).where(Membership.user_id == user_id)
+    if column.class_ is Organisation:
+        query = query.join(Organisation, Organisation.id == Membership.organisation_id)
+    if scope.organisation_ids is not None:
+        query = query.where(Membership.organisation_id.in_(scope.organisation_ids))
+    return query.order_by(Membership.id).limit(1).scalar_subquery()
