@@ -177,15 +177,19 @@ def db(app: Flask) -> Iterator[Any]:
 
 
 class FreshRequestClient(FlaskClient):
-    """A test client whose requests don't inherit the person an earlier request signed in.
+    """A test client whose requests start as a served request does: nobody signed in yet,
+    and nothing already loaded.
 
-    The ``db`` fixture keeps an app context open and Flask reuses it for requests, so
-    Flask-Login's per-request cache (``g._login_user``) would otherwise carry over.
+    The ``db`` fixture keeps an app context (and its database session) open and Flask
+    reuses it for requests, so Flask-Login's per-request cache (``g._login_user``) and the
+    objects earlier requests or the test loaded would otherwise carry over. Expiring them
+    makes each request read what it needs, as it would with a session of its own.
     """
 
     def open(self, *args: Any, **kwargs: Any) -> Any:
         if has_app_context():
             g.pop("_login_user", None)
+            _db.session.expire_all()
         return super().open(*args, **kwargs)
 
 
