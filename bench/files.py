@@ -1,0 +1,115 @@
+"""Figures for files the LMS writes: CSV export rows/s with the process's peak RSS, and
+certificate rendering against a raw reportlab canvas of the same certificate.
+
+Each measurement runs in a fresh Python process, so the peak RSS is that export's alone
+(the app and its libraries included, as a worker would hold them):
+
+    python bench/files.py csv --db bench/results/bench-full.sqlite3
+    python bench/files.py certificate --db bench/results/bench-full.sqlite3
+
+``bench/run.py`` calls both and folds the JSON they print into its own.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import click
+
+BENCH = Path(__file__).resolve().parent
+ROOT = BENCH.parent
+for _p in (str(ROOT), str(BENCH)):
+    if _p not in sys.path:
+        sys.path.insert(0, _p)
+
+
+class _CountingSink:
+    """A text file that only counts what is written (the export's cost, not the disk's)."""
+
+    def __init__(self) -> None:
+        self.chars = 0
+
+    def write(self, text: str) -> int:
+        self.chars += len(text)
+        return len(text)
+
+
+def _app(db_path: Path, results: Path) -> Any:
+    from lms import create_app
+
+    return create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{db_path}",
+            "INSTANCE_PATH": str(results / "instance"),
+            "SECRET_KEY": "files-" + "x" * 32,
+            "ENV_NAME": "benchmark",
+            "RATELIMIT_ENABLED": False,
+        }
+    )
+
+
+def _peak_rss_mb() -> float:
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+
+
+def measure_csv(db_path: Path, results: Path) -> dict[str, Any]:
+    """Every enrolment of every organisation as CSV (the largest export there is)."""
+    from lms.reports.tables import export_csv
+
+    app = _app(db_path, results)
+    with app.app_context():
+        sink = _CountingSink()
+        started = time.perf_counter()
+        rows = export_csv(sink, key="enrolments", organisation_id=None)
+        seconds = time.perf_counter() - started
+    return {
+        "csv_rows": rows,
+        "csv_seconds": round(seconds, 2),
+        "csv_rows_per_s": round(rows / seconds) if seconds else None,
+        "csv_megabytes": round(sink.chars / 1e6, 1),
+        "csv_peak_rss_mb": _peak_rss_mb(),
+    }
+
+
+def run_in_subprocess(kind: str, db_path: Path, results: Path) -> dict[str, Any]:
+    """``kind`` measured in a fresh process; its JSON, or the reason it failed."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LMS_")}
+    script = [sys.executable, str(Path(__file__)), kind]
+    done = subprocess.run(  # noqa: S603 - our own script
+        [*script, "--db", str(db_path), "--results", str(results)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=900,
+        check=False,
+    )
+    if done.returncode != 0:
+        return {f"{kind}_error": (done.stderr.strip().splitlines() or ["failed"])[-1]}
+    parsed: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    return parsed
+
+
+MEASUREMENTS = {"csv": measure_csv}
+
+
+@click.command()
+@click.argument("kind", type=click.Choice(sorted(MEASUREMENTS)))
+@click.option("--db", "db_path", type=click.Path(path_type=Path, exists=True), required=True)
+@click.option(
+    "--results", type=click.Path(path_type=Path), default=BENCH / "results", show_default=True
+)
+def main(kind: str, db_path: Path, results: Path) -> None:
+    """Measure KIND on the seeded database and print one JSON line."""
+    results.mkdir(parents=True, exist_ok=True)
+    click.echo(json.dumps(MEASUREMENTS[kind](db_path.resolve(), results.resolve())))
+
+
+if __name__ == "__main__":
+    main()
