@@ -18,9 +18,7 @@ from sqlalchemy import select, update
 from lms.accounts.models import Membership, Organisation, User
 from lms.accounts.services import validation as check
 from lms.accounts.services.codes import issue_code
-
-# The public create_user commits; here every account joins the upload's one transaction.
-from lms.accounts.services.people import _create_user
+from lms.accounts.services.people import add_user
 from lms.audit import services as audit
 from lms.cohorts.bulk import read_people
 from lms.cohorts.models import BulkEnrolmentUpload, Cohort, Enrolment
@@ -181,7 +179,7 @@ def _apply_rows(actor: User | None, cohort: Cohort, rows: list[dict[str, Any]]) 
     for row in todo:
         organisation = organisations[row["organisation_id"]]
         if row["action"] == "new":
-            user = _create_user(
+            user = add_user(
                 actor,
                 display_name=row["name"],
                 email=row["email"] or None,
