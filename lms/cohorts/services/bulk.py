@@ -37,12 +37,19 @@ MAX_BYTES = 4 * 1024 * 1024
 
 @dataclass
 class IssuedSheetCode:
-    """One card of the printable code sheet."""
+    """One card of the printable code sheet: who, what they type as their sign-in name
+    (their username if they have one, else their email address), the code and its expiry."""
 
     name: str
-    username: str
+    sign_in_name: str
     code: str
     expires_at: datetime
+
+    @classmethod
+    def issue(cls, actor: User | None, user: User) -> IssuedSheetCode:
+        """A new one-time code for ``user`` in the current transaction, as a card."""
+        code = issue_code(actor, user)
+        return cls(user.display_name, user.username or user.email or "", code, code.expires_at)
 
 
 @dataclass
@@ -184,18 +191,13 @@ def _apply_rows(actor: User | None, cohort: Cohort, rows: list[dict[str, Any]]) 
                 display_name=row["name"],
                 email=row["email"] or None,
                 username=row["username"] or None,
-                password=None,
                 organisation=organisation,
-                role="member",
-                is_admin=False,
                 service_number=row["service_number"] or None,
             )
             result.created += 1
-            if not user.email:
-                code = issue_code(actor, user)
-                result.codes.append(
-                    IssuedSheetCode(user.display_name, user.username or "", code, code.expires_at)
-                )
+            # The site sends no email: every new account's first way in is a code on the
+            # sheet, with its email address or username, after which they choose a secret.
+            result.codes.append(IssuedSheetCode.issue(actor, user))
         else:
             user = users[row["user_id"]]
             if row.get("joins_organisation"):
