@@ -8,6 +8,7 @@ the upload applied and does nothing. The rows are checked in ``bulk_rows``.
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -161,6 +162,8 @@ def _claim_and_apply(actor: User | None, upload: BulkEnrolmentUpload) -> tuple[C
                 "enrolled": result.enrolled,
                 "skipped": result.skipped,
                 "codes": len(result.codes),
+                # What the preview showed, kept for when the rows themselves are deleted.
+                "counts": dict(Counter(row["action"] for row in rows)),
             },
         )
         .execution_options(synchronize_session=False)
