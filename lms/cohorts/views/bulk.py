@@ -120,11 +120,12 @@ def bulk_confirm(cohort_id: int, upload_id: int) -> Response:
     if result.already_applied:
         flash("This file has already been applied, so nothing more was done.", "info")
         return redirect(back, code=303)
+    left_out = "row with a problem was" if result.skipped == 1 else "rows with problems were"
     summary = (
         f"{result.enrolled} {'person' if result.enrolled == 1 else 'people'} enrolled on "
         f"{cohort.name}, {result.created} new "
         f"{'account' if result.created == 1 else 'accounts'}"
-        + (f"; {result.skipped} rows with problems were left out." if result.skipped else ".")
+        + (f"; {result.skipped} {left_out} left out." if result.skipped else ".")
     )
     if result.codes:
         return code_sheet(cohort, result.codes, summary, upload=upload)
