@@ -309,3 +309,19 @@ def test_odd_numbers_get_a_message_not_an_error(client, sign_in, world, create_s
         assert response.status_code in (200, 400), typed
         assert "give the minutes the person was there" in html.unescape(response.text)
     assert db.session.scalar(select(func.count()).select_from(Attendance)) == 0
+
+
+def test_sessions_to_book_leave_out_the_ones_already_booked(world, create_session, learners):
+    from lms.live.queries import bookable_cohorts
+
+    first = create_session(world.cohort, capacity=1)
+    second = create_session(world.cohort, capacity=1)
+    (other,) = learners(world.cohort, 1)
+    assert [(b.cohort.id, b.sessions) for b in bookable_cohorts(world.learner)] == [
+        (world.cohort.id, 2)
+    ]
+    live.book(world.learner, first)
+    assert [b.sessions for b in bookable_cohorts(world.learner)] == [1]
+    live.book(other, second)
+    live.book(world.learner, second)  # full: the waiting list counts as asked for, too
+    assert bookable_cohorts(world.learner) == []
