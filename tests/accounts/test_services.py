@@ -226,9 +226,10 @@ def test_add_user_joins_the_callers_transaction(admin, fired):
 
     users, audits = count(User), count(AuditEvent)
     begin_write()
+    caller = db.session.begin_nested()  # the caller's change, which it then undoes
     user = services.add_user(admin, display_name="Lee", username="lee.w")
     assert user.id is not None and fired == []  # nothing fires before the caller commits
-    db.session.rollback()
+    caller.rollback()
     assert (count(User), count(AuditEvent)) == (users, audits)
 
     begin_write()
