@@ -39,7 +39,7 @@ PEOPLE = [
 SIGN_IN_HELP = """
 Demo accounts (password for all: demo-password)
   admin@example.org        admin
-  facilitator@example.org  facilitator of the demo cohorts
+  facilitator@example.org  facilitator of the demo cohorts (live sessions: the winter cohort)
   manager@example.org      manager of Northfield NHS Trust
   learner@example.org      learner at Northfield, part-way through the foundations course
   learner2@example.org     learner at Southbank Women's Centre, has completed it

@@ -1,6 +1,7 @@
 """The one scheduler process: ``flask --app wsgi lms scheduler``.
 
-Runs every plugin's periodic jobs in an APScheduler ``BlockingScheduler``. Exactly one may
+Runs the core's periodic jobs (``CORE_JOBS``, as ``lms.<key>``) and every plugin's (as
+``<plugin>.<key>``) in an APScheduler ``BlockingScheduler``. Exactly one may
 run per site: it holds a leader lock for its whole life (a PostgreSQL advisory lock, or an
 exclusive file lock next to a SQLite database), and a second one waits for the lock. Web
 workers never start it.
@@ -22,6 +23,7 @@ from sqlalchemy.engine import Connection
 
 from lms.extensions import db
 from lms.plugins.manager import PluginHost
+from lms.plugins.types import Job
 
 log = logging.getLogger("lms.scheduler")
 
@@ -30,6 +32,24 @@ ADVISORY_LOCK_KEY = 0x4C4D5301
 WAITING_MESSAGE = "Another scheduler is already running; waiting for it to stop."
 NOT_WAITING_MESSAGE = "Another scheduler is already running; exiting (--no-wait)."
 JOB_DEFAULTS = {"coalesce": True, "max_instances": 1, "misfire_grace_time": 300}
+
+
+def _forget_old_uploads() -> None:
+    from lms.cohorts.services.retention import forget_old_uploads
+
+    done = forget_old_uploads()
+    log.info(
+        "Deleted the people in %d applied bulk enrolment file(s) and %d unapplied preview(s)",
+        done.applied,
+        done.previews,
+    )
+
+
+#: The core's own periodic jobs, registered as ``lms.<key>``. Idempotent, like plugins' jobs.
+CORE_JOBS = (
+    # Personal details in bulk enrolment files: see docs/bulk-enrolment.md.
+    Job("bulk-upload-retention", _forget_old_uploads, {"trigger": "cron", "hour": 3, "minute": 15}),
+)
 
 
 class LeaderLock:
@@ -136,10 +156,12 @@ def run_job(app: Flask, job_id: str, func: Callable[[], None]) -> bool:
 
 
 def build_scheduler(app: Flask) -> BlockingScheduler:
-    """A scheduler with every loaded plugin's jobs registered as ``<plugin>.<key>``."""
+    """A scheduler with the core's jobs as ``lms.<key>`` and every loaded plugin's jobs as
+    ``<plugin>.<key>``."""
     host: PluginHost = app.extensions["lms_plugins"]
     sched = BlockingScheduler(timezone="UTC", job_defaults=JOB_DEFAULTS)
-    for job_id, job in host.jobs():
+    jobs = [(f"lms.{job.key}", job) for job in CORE_JOBS]
+    for job_id, job in [*jobs, *host.jobs()]:
         sched.add_job(
             run_job,
             args=(app, job_id, job.func),
@@ -179,7 +201,7 @@ def scheduler(once: bool, list_jobs: bool, no_wait: bool) -> None:
     if list_jobs:
         jobs = sched.get_jobs()
         if not jobs:
-            click.echo("No scheduled jobs: no loaded plugin has any.")
+            click.echo("No scheduled jobs.")
         for job in jobs:
             click.echo(f"{job.id}\t{job.trigger}")
         return

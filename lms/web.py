@@ -74,7 +74,8 @@ def init_extensions(app: Flask) -> None:
         fields = list(request.args.items(multi=True))
         if request.method not in ("GET", "HEAD", "OPTIONS"):
             fields += request.form.items(multi=True)
-        if "\x00" in request.path or any("\x00" in k or "\x00" in v for k, v in fields):
+        # (A multipart part whose name can't be read has the name None.)
+        if "\x00" in request.path or any("\x00" in (k or "") + v for k, v in fields):
             abort(400)
 
     @app.before_request

@@ -121,7 +121,7 @@ ROUTES: dict[str, tuple[str, dict[str, Any], dict[str, Any]]] = {
     "admin.set_admin": ("POST", {"user_id": "learner.id"}, only({"admin": SEE_OTHER})),
     "admin.deactivate": ("POST", {"user_id": "learner.id"}, only({"admin": SEE_OTHER})),
     "admin.reactivate": ("POST", {"user_id": "learner.id"}, only({"admin": SEE_OTHER})),
-    "admin.issue_code": ("POST", {"user_id": "learner.id"}, only({"admin": SEE_OTHER})),
+    "admin.issue_code": ("POST", {"user_id": "learner.id"}, only({"admin": OK})),
     "admin.audit": ("GET", {}, only({"admin": OK})),
     "admin.plugins": ("GET", {}, only({"admin": OK})),
 }

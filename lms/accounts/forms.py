@@ -44,7 +44,10 @@ class SignInForm(FlaskForm):
 
 
 class CodeSignInForm(FlaskForm):
-    username = StringField("Username", validators=[InputRequired("Please enter your username.")])
+    username = StringField(
+        "Email or username",
+        validators=[InputRequired("Please enter your email address or username.")],
+    )
     code = StringField(
         "One-time code", validators=[InputRequired("Please enter the code you were given.")]
     )

@@ -194,7 +194,8 @@ def welcome() -> Any:
             session.pop("must_set_password", None)
             login_user(user)  # the new session version, so this session carries on
             what = "PIN" if kind == "pin" else "password"
-            flash(f"You're all set. Next time, sign in with your username and your {what}.")
+            name = "username" if user.username else "email address"
+            flash(f"You're all set. Next time, sign in with your {name} and your {what}.")
             return redirect(url_for("home.dashboard"), code=303)
     return render_template("accounts/welcome.html", form=form, user=user)
 

@@ -89,7 +89,11 @@ class CohortForm(FlaskForm):
 
     def capacity_value(self) -> int | None:
         value = (self.capacity.data or "").strip()
-        return int(value) if value else None
+        if not value:
+            return None
+        # A long run of digits is a number too big for any capacity (and past the 4,300
+        # digits ``int`` reads); the service says what the most is.
+        return int(value) if len(value) <= 9 else 10**9
 
     def facilitator_refs(self) -> list[int | str]:
         typed = [n.strip() for n in (self.add_facilitators.data or "").split(",") if n.strip()]

@@ -100,6 +100,10 @@ class BulkEnrolmentUpload(Model):
     ``rows`` holds each row as read with what applying it will do (``action``: new,
     existing, enrolled or error, with a ``reason``). ``applied_at`` is set in the same
     transaction that applies it, so a second confirm finds it set and does nothing.
+
+    The rows name people, so they are kept only as long as they are needed (see
+    ``services/retention.py``): an applied upload keeps its counts in ``result`` and loses
+    its rows (``rows_deleted_at``); an unapplied one is deleted outright.
     """
 
     __tablename__ = "bulk_enrolment_uploads"
@@ -114,6 +118,7 @@ class BulkEnrolmentUpload(Model):
     applied_at: Mapped[datetime | None] = mapped_column(DateTime)
     applied_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     result: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    rows_deleted_at: Mapped[datetime | None] = mapped_column(DateTime)
 
     cohort: Mapped[Cohort] = relationship()
     actor: Mapped[User | None] = relationship(foreign_keys=[actor_id])

@@ -118,17 +118,27 @@ class AddPersonForm(FlaskForm):
     name = StringField("Or the name of someone without an account")
 
 
-def capacity_value(text: str | None) -> int | None:
-    """Places from the form: empty means no limit."""
-    value = (text or "").strip()
+def plain_number(text: str) -> int | None:
+    """A whole number typed with the digits 0 to 9 (``"²".isdigit()`` is true too, and
+    ``int`` refuses it); a long run of digits becomes a number too big for any limit."""
+    if not (text.isascii() and text.isdigit()):
+        return None
+    return int(text) if len(text) <= 9 else 10**9
+
+
+def capacity_value(text: str | int | None) -> int | None:
+    """Places from the form: empty means no limit. (A form left out of a post keeps the
+    session's own number, an int.)"""
+    value = str(text if text is not None else "").strip()
     if not value:
         return None
-    if not value.isdigit():
+    number = plain_number(value)
+    if number is None:
         raise InvalidInput(
             "Give the number of places as a whole number, or leave it empty for no limit.",
             field_errors={"capacity": "A whole number, or empty for no limit."},
         )
-    return int(value)
+    return number
 
 
 def register_entries(data: Mapping[str, str], rows: list[RegisterRow]) -> list[RegisterEntry]:
@@ -139,7 +149,8 @@ def register_entries(data: Mapping[str, str], rows: list[RegisterRow]) -> list[R
         if not status:
             continue
         raw = (data.get(f"minutes-{row.booking.id}") or "").strip()
-        minutes = int(raw) if raw.isdigit() else (-1 if raw else None)
+        number = plain_number(raw)
+        minutes = number if number is not None else (-1 if raw else None)
         entries.append(RegisterEntry(row.booking.id, status, minutes))
     return entries
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, exists, func, or_, select
 
 from lms.accounts.models import User
 from lms.catalogue.models import Course
@@ -191,10 +191,16 @@ class BookableCohort:
 
 
 def bookable_cohorts(user: Any) -> list[BookableCohort]:
-    """Cohorts ``user`` takes part in that have sessions still open for booking."""
+    """Cohorts ``user`` takes part in that have sessions still open for booking which they
+    haven't booked, or joined the waiting list of, yet."""
     if getattr(user, "id", None) is None:
         return []
     now = utcnow()
+    theirs = exists().where(
+        Booking.session_id == LiveSession.id,
+        Booking.user_id == user.id,
+        Booking.status.in_(("booked", "waitlisted")),
+    )
     rows = db.session.execute(
         select(Cohort.id, Cohort.name, func.count(LiveSession.id))
         .join(Enrolment, Enrolment.cohort_id == Cohort.id)
@@ -204,6 +210,7 @@ def bookable_cohorts(user: Any) -> list[BookableCohort]:
             Enrolment.status.in_(("active", "completed")),
             LiveSession.status == "scheduled",
             func.coalesce(LiveSession.booking_deadline, LiveSession.starts_at) > now,
+            ~theirs,
         )
         .group_by(Cohort.id, Cohort.name)
         .order_by(Cohort.name)

@@ -113,18 +113,23 @@ def test_wrong_code_on_the_page_gives_a_kind_message(client, admin, learner):
     services.issue_one_time_code(admin, learner)
     response = client.post("/sign-in/code", data={"username": "kim.r", "code": "AAAA-BBBB-CC"})
     assert response.status_code == 200
-    assert "That username and code don't match" in page_text(response)
+    assert "That email address or username and that code don't match" in page_text(response)
     assert signed_in_user_id(client) is None
 
 
-def test_no_code_for_a_switched_off_account_or_without_username(admin, create_user):
+def test_no_code_for_a_switched_off_account(admin, create_user):
     off = create_user(username="off.person", email=None, active=False)
     with pytest.raises(Exception, match="switched off"):
         services.issue_one_time_code(admin, off)
-    no_username = create_user(email="e@example.org")
-    with pytest.raises(InvalidInput, match="username"):
-        services.issue_one_time_code(admin, no_username)
     assert db.session.scalar(select(OneTimeCode.id)) is None
+
+
+def test_someone_with_only_an_email_address_signs_in_with_it_and_the_code(admin, create_user):
+    person = create_user(email="e@example.org", password=None)
+    code = services.issue_one_time_code(admin, person)
+    with pytest.raises(InvalidInput, match="don't match"):
+        services.redeem_one_time_code("someone.else@example.org", code)
+    assert services.redeem_one_time_code(" E@Example.org ", code).id == person.id
 
 
 def test_welcome_needs_a_code_sign_in(client, sign_in, create_user):

@@ -217,3 +217,33 @@ def test_a_clash_found_only_by_the_database_is_a_conflict(admin, create_user):
     with pytest.raises(Conflict, match="already"), conflict_on_duplicate("Sam is already here."):
         db.session.add(User(display_name="Twin", email="sam@example.org"))
     assert count(User) == users  # the session is still usable, and nothing was added
+
+
+def test_add_user_joins_the_callers_transaction(admin, fired):
+    from lms import events
+    from lms.db import begin_write
+    from lms.extensions import db
+
+    users, audits = count(User), count(AuditEvent)
+    begin_write()
+    caller = db.session.begin_nested()  # the caller's change, which it then undoes
+    user = services.add_user(admin, display_name="Lee", username="lee.w")
+    assert user.id is not None and fired == []  # nothing fires before the caller commits
+    caller.rollback()
+    assert (count(User), count(AuditEvent)) == (users, audits)
+
+    begin_write()
+    user = services.add_user(admin, display_name="Lee", email="Lee@Example.org")
+    assert fired == []
+    events.commit()
+    assert (count(User), count(AuditEvent)) == (users + 1, audits + 1)
+    assert db_event("user.created").subject_id == user.id
+    assert fired == [("lms_user_created", {"user": user})]
+
+
+def test_add_user_checks_like_create_user(admin):
+    from lms.db import begin_write
+
+    begin_write()
+    with pytest.raises(InvalidInput, match="an email address or a username"):
+        services.add_user(admin, display_name="Lee")

@@ -94,7 +94,11 @@ def test_preview_lists_what_will_happen_row_by_row_and_writes_no_people(
     assert "different organisation" in reasons["12"]
     page = text(as_facilitator.get(response.headers["Location"]))
     assert "2</strong> new accounts" in page and "7</strong> rows with a problem" in page
-    assert "Confirm and enrol" in page and "Signs in with a one-time code" in page
+    assert "Confirm and enrol" in page
+    # Every new person gets a code for the name they will sign in with; the site sends no email.
+    assert "Gets a one-time sign-in code for nia@example.org" in page
+    assert "Gets a one-time sign-in code for pat.p" in page
+    assert "one card for each new person" in page and "doesn't send email" in page
     for reason in reasons.values():
         assert reason in page
 
@@ -108,9 +112,11 @@ def test_confirm_applies_everything_at_once_and_shows_codes_once(as_facilitator,
     assert response.status_code == 200
     assert response.headers["Cache-Control"] == "no-store"
     page = text(response)
-    codes = CODE.findall(page)
-    assert len(codes) == 1  # only Pat has no email
-    assert "Pat Prison" in page and "pat.p" in page and "http://lms.test/sign-in/code" in page
+    cards = sheet_cards(page)
+    assert set(cards) == {"Nia New", "Pat Prison"}  # a card for each new account, none for Kay
+    assert cards["Pat Prison"][0] == "pat.p" and cards["Nia New"][0] == "nia@example.org"
+    codes = [cards["Pat Prison"][1]]
+    assert "http://lms.test/sign-in/code" in page
     assert "Use it before" in page and "Europe/London" in page.replace(" ", "_")
     assert "3 people enrolled" in page and "2 new accounts" in page and "7 rows" in page
 
@@ -128,6 +134,62 @@ def test_confirm_applies_everything_at_once_and_shows_codes_once(as_facilitator,
     # The preview page, afterwards, says what was done but never shows the code again.
     again = text(as_facilitator.get(f"/facilitate/cohorts/{place.cohort.id}/bulk/{upload.id}"))
     assert codes[0] not in again and "shown once" in again and "Confirm and enrol" not in again
+
+
+def sheet_cards(page: str) -> dict[str, tuple[str, str]]:
+    """The code sheet's cards: name -> (what they sign in with, their code)."""
+    found = re.findall(
+        r"Signing in for ([^<]+)</h2>.*?<dt>Sign in with</dt><dd[^>]*>([^<]+)</dd>\s*"
+        r"<dt>Your one-time code</dt><dd[^>]*>([A-Z0-9-]+)</dd>",
+        page,
+        flags=re.S,
+    )
+    return {name: (sign_in_name, code) for name, sign_in_name, code in found}
+
+
+def test_a_new_person_with_email_signs_in_with_the_code_and_chooses_a_password(
+    app, as_facilitator, place
+):
+    data = b"name,email,organisation\nNia New,nia@example.org,Northfield Trust\n"
+    upload_file(as_facilitator, place.cohort, data)
+    card = sheet_cards(text(confirm(as_facilitator, place)))["Nia New"]
+    assert card[0] == "nia@example.org"
+
+    nia = app.test_client()  # another browser
+    # Without a password, the email address alone gets nobody in.
+    refused = nia.post("/sign-in", data={"name": "nia@example.org", "password": "anything at all"})
+    assert refused.status_code == 200 and "don't match an account" in text(refused)
+    response = nia.post("/sign-in/code", data={"username": "NIA@example.org", "code": card[1]})
+    assert response.status_code == 303 and response.headers["Location"].endswith("/welcome")
+    welcome = text(nia.get("/welcome"))
+    assert "your email address, <strong>nia@example.org</strong>" in welcome
+    secret = "a long walk by the river"
+    done = nia.post("/welcome", data={"kind": "password", "password": secret, "confirm": secret})
+    assert done.status_code == 303
+    assert "sign in with your email address and your password" in text(nia.get("/"))
+    nia.post("/sign-out")
+    again = nia.post("/sign-in", data={"name": "nia@example.org", "password": secret})
+    assert again.status_code == 303
+    # The code worked once.
+    nia.post("/sign-out")
+    used = nia.post("/sign-in/code", data={"username": "nia@example.org", "code": card[1]})
+    assert "no longer works" in text(used)
+
+
+def test_people_with_email_and_no_password_can_be_given_codes(as_facilitator, place, factories):
+    """Accounts made by a file before every new account got a code can still be let in."""
+    waiting = factories.user(
+        "Em Ail", email="em@example.org", password=None, organisation=place.org
+    )
+    factories.enrol(waiting, place.cohort)
+    page = text(as_facilitator.get(f"/facilitate/cohorts/{place.cohort.id}/codes"))
+    assert "Em Ail" in page
+    response = as_facilitator.post(
+        f"/facilitate/cohorts/{place.cohort.id}/codes", data={"people": [waiting.id]}
+    )
+    card = sheet_cards(text(response))["Em Ail"]
+    assert card[0] == "em@example.org"
+    assert redeem_one_time_code("em@example.org", card[1]).id == waiting.id
 
 
 def test_confirming_twice_does_nothing_the_second_time(as_facilitator, place, people):

@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from lms.audit.models import AuditEvent
+from lms.cohorts import services as cohorts
 from lms.cohorts.models import Cohort
 from lms.extensions import db
 from tests.cohorts.conftest import snapshot, text
@@ -87,6 +88,8 @@ def test_the_form_offers_common_time_zones_with_london_first(as_facilitator):
         ({"capacity": "-3"}, "capacity", "whole number"),
         ({"capacity": "ten"}, "capacity", "whole number"),
         ({"capacity": "2.5"}, "capacity", "whole number"),
+        ({"capacity": "9" * 5000}, "capacity", "100,000 or fewer"),
+        ({"capacity": "²"}, "capacity", "whole number"),
         ({"enrolment_mode": "lottery"}, "enrolment_mode", "Please choose how people get a place"),
         ({"facilitators": ["99999"]}, "facilitators", "Please choose facilitators from the list"),
         ({"add_facilitators": "ghost@example.org"}, "add_facilitators", "“ghost@example.org”"),
@@ -213,3 +216,9 @@ def test_a_huge_page_number_is_harmless(as_facilitator, place):
         f"/facilitate/cohorts/{place.cohort.id}?page=99999999999999999999"
     )
     assert response.status_code == 200
+
+
+@pytest.mark.parametrize("name", ["Europe/Nowhere", "0" * 300, "../../etc/passwd", "x" * 61])
+def test_time_zones_that_are_not_zones_are_refused(name):
+    assert not cohorts.valid_timezone(name)
+    assert cohorts.valid_timezone("Atlantic/St_Helena")

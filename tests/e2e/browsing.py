@@ -31,6 +31,7 @@ ARTIFACTS = Path(__file__).parent / "artifacts"
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 PAGE_BUDGET = 200 * 1024
 VIEWPORT = {"width": 1280, "height": 900}
+PHONE = {"width": 390, "height": 844}  # a common phone, in CSS pixels
 CHECKED_MARK = "__e2eChecked"
 
 FOCUS_PROBLEM = """() => {
@@ -134,9 +135,15 @@ class Journey:
         for old in ARTIFACTS.glob(f"{self.name}-*.png"):  # an earlier run's screenshots
             old.unlink(missing_ok=True)
 
-    def open(self, *, js: bool = True) -> Tab:
-        """A fresh browser context (no cookies) with one page in it."""
-        context = self.browser.new_context(java_script_enabled=js, viewport=VIEWPORT)
+    def open(self, *, js: bool = True, viewport: dict[str, int] | None = None) -> Tab:
+        """A fresh browser context (no cookies) with one page in it; ``viewport``, e.g.
+        ``PHONE``, for a smaller screen than a desktop's."""
+        context = self.browser.new_context(
+            java_script_enabled=js,
+            viewport=viewport or VIEWPORT,
+            is_mobile=viewport is not None and viewport["width"] < 700,
+            has_touch=viewport is not None and viewport["width"] < 700,
+        )
         context.set_default_timeout(15_000)
         if js:
             self.axe.install(context)

@@ -278,3 +278,50 @@ def test_only_people_on_the_cohort_can_be_picked_for_the_register(
     assert client.post(url, data={"person": "x"}).status_code == 404
     assert client.post(url, data={"person": str(world.learner.id)}).status_code == 303
     assert [b.user_id for b in db.session.scalars(select(Booking))] == [world.learner.id]
+
+
+def test_odd_numbers_get_a_message_not_an_error(client, sign_in, world, create_session):
+    """Digits that aren't 0 to 9 ("²".isdigit() is true), too many digits for ``int``, a
+    capacity left out of an edit: each a message, or the number kept, and nothing broken."""
+    session = create_session(world.cohort, capacity=4)
+    sign_in(world.facilitator)
+    for typed, message in [
+        ("²", "A whole number, or empty for no limit."),
+        ("٣", "A whole number, or empty for no limit."),
+        ("9" * 5000, "up to 100,000"),
+    ]:
+        response = client.post(
+            f"/sessions/{session.id}/edit", data={"title": "Renamed", "capacity": typed}
+        )
+        assert response.status_code == 200 and message in html.unescape(response.text), typed
+    kept = client.post(f"/sessions/{session.id}/edit", data={"title": "Renamed"})
+    assert kept.status_code == 303
+    db.session.expire_all()
+    assert (session.title, session.capacity) == ("Renamed", 4)
+
+    learner = world.learner
+    booking = live.book(learner, session)
+    for typed in ("²", "9" * 5000):
+        response = client.post(
+            f"/sessions/{session.id}/register",
+            data={f"status-{booking.id}": "partial", f"minutes-{booking.id}": typed},
+        )
+        assert response.status_code in (200, 400), typed
+        assert "give the minutes the person was there" in html.unescape(response.text)
+    assert db.session.scalar(select(func.count()).select_from(Attendance)) == 0
+
+
+def test_sessions_to_book_leave_out_the_ones_already_booked(world, create_session, learners):
+    from lms.live.queries import bookable_cohorts
+
+    first = create_session(world.cohort, capacity=1)
+    second = create_session(world.cohort, capacity=1)
+    (other,) = learners(world.cohort, 1)
+    assert [(b.cohort.id, b.sessions) for b in bookable_cohorts(world.learner)] == [
+        (world.cohort.id, 2)
+    ]
+    live.book(world.learner, first)
+    assert [b.sessions for b in bookable_cohorts(world.learner)] == [1]
+    live.book(other, second)
+    live.book(world.learner, second)  # full: the waiting list counts as asked for, too
+    assert bookable_cohorts(world.learner) == []

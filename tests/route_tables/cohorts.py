@@ -81,7 +81,13 @@ ROUTES: dict[str, tuple[str, dict[str, Any], dict[str, Any]]] = {
         {"cohort_id": "cohort.id", "upload_id": upload},
         only(RUNS_COHORT),
     ),
+    # The new person in the file gets a one-time code: the code sheet follows.
     "cohorts.bulk_confirm": (
+        "POST",
+        {"cohort_id": "cohort.id", "upload_id": upload},
+        only(RUNS_COHORT),
+    ),
+    "cohorts.bulk_delete": (
         "POST",
         {"cohort_id": "cohort.id", "upload_id": upload},
         only({"facilitator": SEE_OTHER, "admin": SEE_OTHER}),

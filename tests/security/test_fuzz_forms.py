@@ -8,8 +8,10 @@ same world.
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -95,6 +97,21 @@ class Form:
     url: Callable[[SecurityWorld], str]
     fields: Callable[[SecurityWorld], dict[str, list[str] | None]]
     session: dict[str, Any] = field(default_factory=dict)
+    #: Fields sent as an uploaded file (multipart), with the value as the file's content.
+    files: tuple[str, ...] = ()
+
+    def post(self, client: Any, url: str, body: dict[str, Any]) -> Any:
+        if not self.files:
+            return client.post(url, data=body)
+        data = dict(body)
+        for name in self.files:
+            if name in data:
+                values = data[name] if isinstance(data[name], list) else [data[name]]
+                data[name] = [
+                    (io.BytesIO(str(v).encode("utf-8", "surrogatepass")), "people.csv")
+                    for v in values
+                ]
+        return client.post(url, data=data, content_type="multipart/form-data")
 
 
 def _ids(sw: SecurityWorld) -> list[str]:
@@ -104,6 +121,234 @@ def _ids(sw: SecurityWorld) -> list[str]:
 def _step(sw: SecurityWorld, step: Any) -> str:
     return f"/courses/{step.module.course.slug}/steps/{step.key}"
 
+
+# -- the cohort and live-session world: made once per test, below every example's savepoint
+
+
+def _memo(sw: SecurityWorld, key: str, make: Callable[[], Any]) -> Any:
+    made = sw.__dict__.setdefault("_fuzz", {})
+    if key not in made:
+        made[key] = make()
+    return made[key]
+
+
+def _session(sw: SecurityWorld) -> Any:
+    """A session of the world's cohort a week away, with the learner booked on it."""
+
+    def make() -> Any:
+        from lms.live import services as live
+
+        start = datetime.now(UTC) + timedelta(days=7)
+        made = live.schedule_session(
+            sw.facilitator,
+            cohort=sw.cohort,
+            title="Fuzzed session",
+            starts_at=start,
+            ends_at=start + timedelta(hours=1),
+            timezone="Europe/London",
+            online_url="https://teams.microsoft.com/l/meetup-join/fuzz",
+            capacity=10,
+        )
+        live.book(sw.learner, made)
+        return made
+
+    return _memo(sw, "session", make)
+
+
+def _booking_id(sw: SecurityWorld) -> int:
+    from lms.live import services as live
+
+    session = _session(sw)
+    return _memo(sw, "booking", lambda: live.bookings_of(session)[0].id)
+
+
+def _enrolment_id(sw: SecurityWorld) -> int:
+    from sqlalchemy import select
+
+    from lms.cohorts.models import Enrolment
+    from lms.extensions import db
+
+    return _memo(
+        sw,
+        "enrolment",
+        lambda: db.session.scalar(
+            select(Enrolment.id).where(
+                Enrolment.user_id == sw.learner.id, Enrolment.cohort_id == sw.cohort.id
+            )
+        ),
+    )
+
+
+def _cohort_of(sw: SecurityWorld, mode: str) -> Any:
+    from lms.testing.factories import Factories
+
+    return _memo(
+        sw, f"cohort-{mode}", lambda: Factories().cohort(sw.course, enrolment_mode=mode, capacity=5)
+    )
+
+
+def _upload_id(sw: SecurityWorld) -> int:
+    """A checked upload of the world's cohort: one new person, one row with a problem."""
+    from lms.cohorts import services as cohorts
+
+    data = (
+        "name,email,username,organisation\n"
+        f"Nia New,nia.new@example.org,,{sw.org.name}\n"
+        "Lost,lost@example.org,,Nowhere\n"
+    ).encode()
+    return _memo(
+        sw,
+        "upload",
+        lambda: cohorts.preview_upload(sw.facilitator, sw.cohort, filename="p.csv", data=data).id,
+    )
+
+
+def _cohort_fields(sw: SecurityWorld) -> dict[str, list[str] | None]:
+    return {
+        "course": [str(sw.course.id), "", "0", "99999"],
+        "name": ["Fuzz cohort"],
+        "starts_on": ["2027-01-31", "31/01/2027", "2027-02-30", "tomorrow"],
+        "ends_on": ["2027-03-01", "01/03/2027", "2026-01-01"],
+        "timezone": ["Europe/London", "UTC", "Mars/Olympus", ""],
+        "facilitators": [str(sw.facilitator.id), str(sw.learner.id), "99999", "x"],
+        "add_facilitators": [sw.other_facilitator.email, "nobody@example.org, ,,"],
+        "capacity": ["12", "0", "-3", "²", "9" * 30, "9" * 5000, ""],
+        "enrolment_mode": ["open", "invitation", "manager", "everyone"],
+        "plugins": ["feedback", "nope"],
+    }
+
+
+def _details_fields(sw: SecurityWorld) -> dict[str, list[str] | None]:
+    return {
+        "title": ["Reflective practice"],
+        "description": ["What we will do."],
+        "online_url": ["https://teams.microsoft.com/l/x", "javascript:alert(1)", "ftp://x"],
+        "venue": ["Room 3"],
+        "access_notes": ["Bring ID."],
+        "capacity": ["12", "0", "²", "٣", "9" * 30, "9" * 5000, "-1", ""],
+    }
+
+
+def _times_fields(sw: SecurityWorld) -> dict[str, list[str] | None]:
+    later = (datetime.now(UTC) + timedelta(days=20)).date().isoformat()
+    return {
+        "date": [later, "2020-01-01", "2027-02-30", "31/01/2027"],
+        "start_time": ["10:00", "25:00", "9", "10:00:00"],
+        "end_time": ["11:30", "09:00", "24:00"],
+        "timezone": ["Europe/London", "America/Cayman", "Nowhere/Else", ""],
+        "deadline_date": [later, "2020-01-01", ""],
+        "deadline_time": ["17:00", "", "99:99"],
+    }
+
+
+def _register_fields(sw: SecurityWorld) -> dict[str, list[str] | None]:
+    booking = _booking_id(sw)
+    return {
+        f"status-{booking}": ["present", "partial", "absent", "excused", "cancelled", "gone"],
+        f"minutes-{booking}": ["30", "0", "-5", "²", "٣", "9" * 30, "9" * 5000, "60.5"],
+        "status-99999": ["present"],
+    }
+
+
+COHORT_AND_LIVE_FORMS: dict[str, Form] = {
+    "cohort: new": Form("facilitator", lambda sw: "/facilitate/cohorts/new", _cohort_fields),
+    "cohort: edit": Form(
+        "facilitator", lambda sw: f"/facilitate/cohorts/{sw.cohort.id}/edit", _cohort_fields
+    ),
+    "cohort: enrol someone": Form(
+        "facilitator",
+        lambda sw: f"/facilitate/cohorts/{sw.cohort.id}/enrol",
+        lambda sw: {"person": [sw.other_learner.email, "nobody", sw.learner.email]},
+    ),
+    "cohort: withdraw": Form(
+        "facilitator",
+        lambda sw: f"/facilitate/cohorts/{sw.cohort.id}/enrolments/{_enrolment_id(sw)}/withdraw",
+        lambda sw: {"reason": ["Moved jobs."]},
+    ),
+    "cohort: defer": Form(
+        "facilitator",
+        lambda sw: f"/facilitate/cohorts/{sw.cohort.id}/enrolments/{_enrolment_id(sw)}/defer",
+        lambda sw: {
+            "cohort": [str(sw.peer_cohort.id), str(sw.cohort.id), "", "99999"],
+            "reason": ["Later suits them."],
+        },
+    ),
+    "cohort: re-enrol": Form(
+        "facilitator",
+        lambda sw: f"/facilitate/cohorts/{sw.cohort.id}/enrolments/{_enrolment_id(sw)}/reenrol",
+        lambda sw: {},
+    ),
+    "cohort: print codes": Form(
+        "facilitator",
+        lambda sw: f"/facilitate/cohorts/{sw.cohort.id}/codes",
+        lambda sw: {"people": [str(sw.learner.id), "99999", "", "x"]},
+    ),
+    "cohort: bulk upload": Form(
+        "facilitator",
+        lambda sw: f"/facilitate/cohorts/{sw.cohort.id}/bulk",
+        lambda sw: {
+            "file": [
+                f"name,email,organisation\nNia,nia@example.org,{sw.org.name}\n",
+                "name,username,organisation\nPat,pat.p,Nowhere\n",
+                "name;email;organisation\nA;a@example.org;" + sw.org.name,
+                "PK\x03\x04 not really a workbook",
+                "",
+            ]
+        },
+        files=("file",),
+    ),
+    "cohort: bulk confirm": Form(
+        "facilitator",
+        lambda sw: f"/facilitate/cohorts/{sw.cohort.id}/bulk/{_upload_id(sw)}/confirm",
+        lambda sw: {},
+    ),
+    "cohort: bulk delete": Form(
+        "facilitator",
+        lambda sw: f"/facilitate/cohorts/{sw.cohort.id}/bulk/{_upload_id(sw)}/delete",
+        lambda sw: {},
+    ),
+    "cohort: join an open cohort": Form(
+        "other_learner", lambda sw: f"/cohorts/{_cohort_of(sw, 'open').id}/join", lambda sw: {}
+    ),
+    "manager: book places": Form(
+        "manager",
+        lambda sw: f"/organisations/{sw.org.id}/book/{_cohort_of(sw, 'manager').id}",
+        lambda sw: {"people": [str(sw.learner.id), str(sw.other_learner.id), "99999", "x"]},
+    ),
+    "session: new": Form(
+        "facilitator",
+        lambda sw: f"/cohorts/{sw.cohort.id}/sessions/new",
+        lambda sw: {**_details_fields(sw), **_times_fields(sw)},
+    ),
+    "session: edit": Form(
+        "facilitator", lambda sw: f"/sessions/{_session(sw).id}/edit", _details_fields
+    ),
+    "session: reschedule": Form(
+        "facilitator", lambda sw: f"/sessions/{_session(sw).id}/reschedule", _times_fields
+    ),
+    "session: cancel": Form(
+        "facilitator",
+        lambda sw: f"/sessions/{_session(sw).id}/cancel",
+        lambda sw: {"reason": ["Cancelled by the establishment: staffing"]},
+    ),
+    "session: book": Form("learner", lambda sw: f"/sessions/{_session(sw).id}/book", lambda sw: {}),
+    "booking: cancel": Form(
+        "learner", lambda sw: f"/bookings/{_booking_id(sw)}/cancel", lambda sw: {}
+    ),
+    "register": Form(
+        "facilitator", lambda sw: f"/sessions/{_session(sw).id}/register", _register_fields
+    ),
+    "register: add someone": Form(
+        "facilitator",
+        lambda sw: f"/sessions/{_session(sw).id}/register/add",
+        lambda sw: {
+            "person": [str(sw.learner.id), str(sw.other_learner.id), "99999", "x", ""],
+            "name": ["Officer Dana Reid", ""],
+        },
+    ),
+    "calendar: new link": Form("learner", lambda sw: "/calendar/link", lambda sw: {}),
+    "calendar: revoke link": Form("learner", lambda sw: "/calendar/revoke", lambda sw: {}),
+}
 
 FORMS: dict[str, Form] = {
     "sign in": Form(
@@ -227,6 +472,7 @@ FORMS: dict[str, Form] = {
         lambda sw: f"/courses/{sw.course.slug}/modules/{sw.module.key}/continue",
         lambda sw: {"next_step": ["intro", "think", "missing"]},
     ),
+    **COHORT_AND_LIVE_FORMS,
 }
 
 
@@ -244,12 +490,12 @@ def test_fuzzed_form_never_errors_and_writes_all_or_nothing(
     app: Flask, sw: SecurityWorld, browser: Any, name: str, data: st.DataObject
 ) -> None:
     spec = FORMS[name]
+    url = spec.url(sw)  # what the form needs is made once, below every example's savepoint
     body = data.draw(form(spec.fields(sw)), label="form")
     with rolled_back():
-        url = spec.url(sw)
         client = browser(sw.user(spec.role), **spec.session)
         before = table_snapshot()
-        response = client.post(url, data=body)
+        response = spec.post(client, url, body)
         changed = snapshot_changes(before, table_snapshot())
         assert response.status_code < 500, response.status_code
         if changed:
@@ -344,13 +590,14 @@ def test_a_nul_character_anywhere_is_bad_input(
 ) -> None:
     """PostgreSQL can't store NUL in text, so it is refused up front on every database."""
     spec = FORMS[name]
+    url = spec.url(sw)
     plausible = {k: (v or ["x"])[0] for k, v in spec.fields(sw).items()}
     for field_name in plausible:
         body = {**plausible, field_name: f"{plausible[field_name]}\x00"}
         with rolled_back():
             client = browser(sw.user(spec.role), **spec.session)
             before = table_snapshot()
-            response = client.post(spec.url(sw), data=body)
+            response = spec.post(client, url, body)
             assert response.status_code == 400, (field_name, response.status_code)
             assert snapshot_changes(before, table_snapshot()) == []
 

@@ -19,10 +19,12 @@ from flask import Flask
 from markupsafe import escape
 from sqlalchemy import func, select
 
+from lms.accounts.models import User
 from lms.catalogue.loader import CourseFileErrors
 from lms.catalogue.markdown import render_markdown
 from lms.catalogue.models import Course
 from lms.catalogue.services import import_course
+from lms.cohorts.models import Enrolment
 from lms.extensions import db
 from tests.conftest import World
 from tests.security.helpers import html_problems
@@ -254,3 +256,146 @@ def test_the_sample_course_still_imports(app: Flask, db: Any, tmp_path: Path) ->
     shutil.copytree(SAMPLE, tmp_path / "sample-course")
     assert import_course(tmp_path / "sample-course").ok
     assert import_course(_course_folder(tmp_path, "plain-course")).ok
+
+
+# -- cohorts, bulk enrolment and live sessions ----------------------------------------------
+
+
+def _cohort_and_session_world(world: World, factories: Any, payload: str) -> dict[str, Any]:
+    """Every field the cohort and live-session pages show, carrying ``payload``: saved
+    through the services where they accept it, else stored as it might have come in."""
+    from datetime import UTC, datetime, timedelta
+
+    from lms.cohorts import services as cohorts
+    from lms.live import services as live
+
+    world.learner.display_name = f"Lena {payload}"
+    world.learner.pronouns = payload
+    world.facilitator.display_name = f"Fay {payload}"
+    world.org.name = f"Northfield {payload}"
+    world.cohort.name = f"World cohort {payload}"
+    db.session.commit()
+    leaver = factories.user(f"Leo {payload}", organisation=world.org)
+    factories.enrol(leaver, world.cohort)
+    cohorts.withdraw(world.facilitator, cohorts.enrolment_on(leaver, world.cohort), payload)
+    waiting = factories.user(f"Wai {payload}", username="wai.ting", password=None)
+    factories.enrol(waiting, world.cohort)
+    open_cohort = factories.cohort(world.course, name=f"Open {payload}", enrolment_mode="open")
+    booked_cohort = factories.cohort(
+        world.course, name=f"Booked {payload}", enrolment_mode="manager", capacity=9
+    )
+
+    start = datetime.now(UTC) + timedelta(days=7)
+    session = live.schedule_session(
+        world.facilitator,
+        cohort=world.cohort,
+        title=f"Session {payload}",
+        description=f"About {payload}",
+        starts_at=start,
+        ends_at=start + timedelta(hours=1),
+        timezone="Europe/London",
+        online_url="https://teams.microsoft.com/l/meetup-join/x",
+        venue=f"Room {payload}",
+        access_notes=f"Bring {payload}",
+        capacity=10,
+    )
+    # A link as a host might paste it, quotes and all: it must stay inside its attribute.
+    session.online_url = f'https://teams.example/x?"{payload}'
+    db.session.commit()
+    live.book(world.learner, session)
+    live.add_to_register(world.facilitator, session, name=f"Officer {payload}")
+    cancelled = live.schedule_session(
+        world.facilitator,
+        cohort=world.cohort,
+        title=f"Cancelled {payload}",
+        starts_at=start + timedelta(days=1),
+        ends_at=start + timedelta(days=1, hours=1),
+        timezone="Europe/London",
+        venue="Room 4",
+    )
+    live.book(world.learner, cancelled)
+    live.cancel_session(world.facilitator, cancelled, f"Staffing {payload}")
+    return {
+        "session": session,
+        "cancelled": cancelled,
+        "open_cohort": open_cohort,
+        "booked_cohort": booked_cohort,
+    }
+
+
+@pytest.mark.parametrize("payload", PAYLOADS)
+def test_cohort_and_session_fields_are_escaped_on_every_page(
+    app: Flask, world: World, factories: Any, browser: Any, payload: str
+) -> None:
+    made = _cohort_and_session_world(world, factories, payload)
+    session, cohort = made["session"], world.cohort
+    learner, facilitator = browser(world.learner), browser(world.facilitator)
+    manager, admin = browser(world.manager), browser(world.admin)
+
+    # A file of people whose names, organisation and file name carry the payload.
+    lines = io.StringIO()
+    csv.writer(lines).writerows(
+        [
+            ["name", "email", "username", "organisation"],
+            [f"Nia {payload}", "nia@example.org", "", world.org.name],
+            [f"Lost {payload}", "lost@example.org", "", f"Nowhere {payload}"],
+            [f"Bad {payload}", "", f"user {payload}", world.org.name],
+        ]
+    )
+    people = lines.getvalue().encode()
+    uploaded = facilitator.post(
+        f"/facilitate/cohorts/{cohort.id}/bulk",
+        data={"file": (io.BytesIO(people), f"people {payload}.csv")},
+        content_type="multipart/form-data",
+    )
+    assert uploaded.status_code == 303, uploaded.get_data(as_text=True)
+    preview = uploaded.headers["Location"]
+
+    enrolment = factories.enrol(factories.user(f"Eve {payload}"), factories.cohort(world.course))
+    pages = [
+        (facilitator, "/facilitate"),
+        (facilitator, f"/facilitate/cohorts/{cohort.id}"),
+        (facilitator, f"/facilitate/cohorts/{cohort.id}/edit"),
+        (facilitator, f"/facilitate/cohorts/{cohort.id}/enrol"),
+        (facilitator, f"/facilitate/cohorts/{cohort.id}/codes"),
+        (facilitator, f"/facilitate/cohorts/{cohort.id}/bulk"),
+        (facilitator, preview),
+        (facilitator, f"/cohorts/{cohort.id}/sessions"),
+        (facilitator, f"/cohorts/{cohort.id}/sessions/new"),
+        (facilitator, f"/sessions/{session.id}"),
+        (facilitator, f"/sessions/{session.id}/edit"),
+        (facilitator, f"/sessions/{session.id}/reschedule"),
+        (facilitator, f"/sessions/{session.id}/cancel"),
+        (facilitator, f"/sessions/{session.id}/register"),
+        (facilitator, f"/sessions/{made['cancelled'].id}"),
+        (learner, "/"),
+        (learner, "/calendar"),
+        (learner, f"/cohorts/{cohort.id}/sessions"),
+        (learner, f"/sessions/{session.id}"),
+        (learner, f"/sessions/{made['cancelled'].id}"),
+        (learner, f"/cohorts/{made['open_cohort'].id}"),
+        (manager, f"/organisations/{world.org.id}/book"),
+        (manager, f"/organisations/{world.org.id}/book/{made['booked_cohort'].id}"),
+        (admin, f"/facilitate/cohorts/{enrolment.cohort_id}/enrolments/{enrolment.id}"),
+    ]
+    leaver_enrolment = db.session.scalar(
+        select(Enrolment).where(Enrolment.cohort_id == cohort.id, Enrolment.status == "withdrawn")
+    )
+    pages.append((facilitator, f"/facilitate/cohorts/{cohort.id}/enrolments/{leaver_enrolment.id}"))
+    for client, url in pages:
+        response = client.get(url)
+        assert response.status_code == 200, (url, response.status_code)
+        assert_only_escaped(response.get_data(as_text=True), payload, url)
+
+    # The code sheet, shown once after the confirm, and a reprint of codes.
+    sheet = facilitator.post(f"{preview}/confirm")
+    assert sheet.status_code == 200
+    assert_only_escaped(sheet.get_data(as_text=True), payload, "code sheet")
+    waiting = db.session.scalar(select(User.id).where(User.username == "wai.ting"))
+    reprint = facilitator.post(f"/facilitate/cohorts/{cohort.id}/codes", data={"people": [waiting]})
+    assert reprint.status_code == 200
+    assert_only_escaped(reprint.get_data(as_text=True), payload, "reprinted codes")
+    # The applied file's page, and the audit log that recorded it all.
+    assert_only_escaped(facilitator.get(preview).get_data(as_text=True), payload, "applied")
+    audit = admin.get("/admin/audit").get_data(as_text=True)
+    assert_only_escaped(audit, payload, "/admin/audit", shown=False)

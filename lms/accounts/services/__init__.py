@@ -19,6 +19,7 @@ from lms.accounts.services.organisations import (
     update_organisation,
 )
 from lms.accounts.services.people import (
+    add_user,
     authenticate,
     change_password,
     create_user,
@@ -38,6 +39,7 @@ __all__ = [
     "COMMON_PASSWORDS",
     "IssuedCode",
     "add_membership",
+    "add_user",
     "authenticate",
     "change_password",
     "check_secret",

@@ -1,4 +1,9 @@
-"""One-time sign-in codes for people without email: issued by an admin, used once."""
+"""One-time sign-in codes: the first way in for people the site has no other way to reach.
+
+The site sends no email, so an admin or a cohort's facilitator hands the code over on paper
+(with the person's email address or username), and the person then chooses a password or
+PIN. A code works once, until it expires or a newer one replaces it.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +13,7 @@ import secrets
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import exists, select, update
+from sqlalchemy import exists, or_, select, update
 
 from lms import events
 from lms.accounts.models import OneTimeCode, User
@@ -22,8 +27,8 @@ from lms.extensions import db
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 CODE_LENGTH = 10
 CODE_PROBLEM = (
-    "That username and code don't match. Check them, or ask the person who gave you "
-    "the code for a new one."
+    "That email address or username and that code don't match. Check them, or ask the "
+    "person who gave you the code for a new one."
 )
 
 
@@ -53,9 +58,10 @@ def issue_code(actor: User | None, user: User) -> IssuedCode:
         raise NotAllowed("You can't create a sign-in code for yourself.")
     if not user.active:
         raise Conflict("This account is switched off. Please switch it back on first.")
-    if not user.username:
+    if not user.sign_in_name:
         raise InvalidInput(
-            f"Please give {user.display_name} a username first: they type it with the code."
+            f"Please give {user.display_name} an email address or a username first: they "
+            "type it with the code."
         )
     now = utcnow()
     db.session.execute(
@@ -92,11 +98,16 @@ def issue_one_time_code(actor: User | None, user: User) -> IssuedCode:
     return code
 
 
-def redeem_one_time_code(username: str, code: str) -> User:
-    """The person a valid, unused code belongs to. The code is used up by one UPDATE, so two
-    people racing with the same code cannot both get in."""
+def redeem_one_time_code(sign_in_name: str, code: str) -> User:
+    """The person (by email address or username) a valid, unused code belongs to. The code
+    is used up by one UPDATE, so two people racing with the same code cannot both get in."""
     begin_write()
-    user = db.session.scalar(select(User).where(User.username == clean(username).lower()))
+    name = clean(sign_in_name).lower()
+    user = (
+        db.session.scalar(select(User).where(or_(User.email == name, User.username == name)))
+        if name
+        else None
+    )
     if user is None or not user.active or not normalise_code(code):
         raise InvalidInput(CODE_PROBLEM)
     now, digest = utcnow(), hash_code(code)

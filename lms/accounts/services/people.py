@@ -80,18 +80,27 @@ def change_password(user: User, current: str, secret: str, *, kind: str = "passw
 # -- accounts -----------------------------------------------------------------------------
 
 
-def _create_user(
+def add_user(
     actor: User | None,
     *,
     display_name: str,
-    email: str | None,
-    username: str | None,
-    password: str | None,
-    organisation: Organisation | None,
-    role: str,
-    is_admin: bool,
-    service_number: str | None,
+    email: str | None = None,
+    username: str | None = None,
+    password: str | None = None,
+    organisation: Organisation | None = None,
+    role: str = "member",
+    is_admin: bool = False,
+    service_number: str | None = None,
 ) -> User:
+    """Add a new person to the caller's write transaction, without committing.
+
+    For services that create accounts as one part of a bigger change (bulk enrolment makes
+    hundreds in one transaction). The caller has called ``begin_write()`` and commits with
+    ``lms.events.commit()``; the audit entry ("user.created", by ``actor``) and the
+    ``lms_user_created`` event go with that commit, or with its rollback. Validates like
+    ``create_user``: bad input raises ``InvalidInput`` and adds nothing, a taken email or
+    username raises ``Conflict``. Everyone else should call ``create_user``.
+    """
     problems = check.Problems()
     name, email_, username_ = check.person(problems, None, display_name, email, username)
     check.role(problems, role)
@@ -140,7 +149,7 @@ def create_user(
 ) -> User:
     """A new person who signs in by email or username; a member of ``organisation`` if given."""
     begin_write()
-    user = _create_user(
+    user = add_user(
         actor,
         display_name=display_name,
         email=email,
@@ -171,7 +180,7 @@ def create_user_with_code(
             "Please give them a username: they type it with their one-time code.",
             field_errors={"username": "Please give them a username to type with their code."},
         )
-    user = _create_user(
+    user = add_user(
         actor,
         display_name=display_name,
         email=None,

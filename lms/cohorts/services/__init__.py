@@ -27,12 +27,19 @@ from lms.cohorts.services.enrolments import (
     withdraw,
 )
 from lms.cohorts.services.places import places_left, places_taken
+from lms.cohorts.services.retention import (
+    Forgotten,
+    forget_old_uploads,
+    forget_upload,
+    kept_days,
+)
 
 __all__ = [
     "ACTIONS",
     "COMMON_TIMEZONES",
     "Booking",
     "BulkResult",
+    "Forgotten",
     "IssuedSheetCode",
     "apply_upload",
     "book_places",
@@ -44,8 +51,11 @@ __all__ = [
     "enrol_person",
     "enrolment_for",
     "enrolment_on",
+    "forget_old_uploads",
+    "forget_upload",
     "issue_cohort_codes",
     "join_cohort",
+    "kept_days",
     "later_cohort_problem",
     "places_left",
     "places_taken",

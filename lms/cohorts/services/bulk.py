@@ -8,6 +8,7 @@ the upload applied and does nothing. The rows are checked in ``bulk_rows``.
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -18,9 +19,7 @@ from sqlalchemy import select, update
 from lms.accounts.models import Membership, Organisation, User
 from lms.accounts.services import validation as check
 from lms.accounts.services.codes import issue_code
-
-# The public create_user commits; here every account joins the upload's one transaction.
-from lms.accounts.services.people import _create_user
+from lms.accounts.services.people import add_user
 from lms.audit import services as audit
 from lms.cohorts.bulk import read_people
 from lms.cohorts.models import BulkEnrolmentUpload, Cohort, Enrolment
@@ -39,12 +38,19 @@ MAX_BYTES = 4 * 1024 * 1024
 
 @dataclass
 class IssuedSheetCode:
-    """One card of the printable code sheet."""
+    """One card of the printable code sheet: who, what they type as their sign-in name
+    (their username if they have one, else their email address), the code and its expiry."""
 
     name: str
-    username: str
+    sign_in_name: str
     code: str
     expires_at: datetime
+
+    @classmethod
+    def issue(cls, actor: User | None, user: User) -> IssuedSheetCode:
+        """A new one-time code for ``user`` in the current transaction, as a card."""
+        code = issue_code(actor, user)
+        return cls(user.display_name, user.username or user.email or "", code, code.expires_at)
 
 
 @dataclass
@@ -156,6 +162,8 @@ def _claim_and_apply(actor: User | None, upload: BulkEnrolmentUpload) -> tuple[C
                 "enrolled": result.enrolled,
                 "skipped": result.skipped,
                 "codes": len(result.codes),
+                # What the preview showed, kept for when the rows themselves are deleted.
+                "counts": dict(Counter(row["action"] for row in rows)),
             },
         )
         .execution_options(synchronize_session=False)
@@ -181,23 +189,18 @@ def _apply_rows(actor: User | None, cohort: Cohort, rows: list[dict[str, Any]]) 
     for row in todo:
         organisation = organisations[row["organisation_id"]]
         if row["action"] == "new":
-            user = _create_user(
+            user = add_user(
                 actor,
                 display_name=row["name"],
                 email=row["email"] or None,
                 username=row["username"] or None,
-                password=None,
                 organisation=organisation,
-                role="member",
-                is_admin=False,
                 service_number=row["service_number"] or None,
             )
             result.created += 1
-            if not user.email:
-                code = issue_code(actor, user)
-                result.codes.append(
-                    IssuedSheetCode(user.display_name, user.username or "", code, code.expires_at)
-                )
+            # The site sends no email: every new account's first way in is a code on the
+            # sheet, with its email address or username, after which they choose a secret.
+            result.codes.append(IssuedSheetCode.issue(actor, user))
         else:
             user = users[row["user_id"]]
             if row.get("joins_organisation"):

@@ -1,4 +1,5 @@
-"""New one-time sign-in codes for a cohort's learners who haven't chosen a password yet.
+"""New one-time sign-in codes for a cohort's learners who haven't chosen a password yet
+(by email address or username: the site sends no email, so a code on paper is the way in).
 
 Codes are stored only as hashes, so a lost code sheet can't be shown again: a facilitator
 prints a new sheet instead, and the older codes stop working.
@@ -11,7 +12,6 @@ from collections.abc import Iterable
 from sqlalchemy import select
 
 from lms.accounts.models import User
-from lms.accounts.services.codes import issue_code
 from lms.cohorts.models import PLACE_STATUSES, Cohort, Enrolment
 from lms.cohorts.services.bulk import IssuedSheetCode
 from lms.db import begin_write
@@ -21,7 +21,7 @@ from lms.extensions import db
 
 
 def waiting_for_codes(cohort: Cohort, actor: User | None = None) -> list[User]:
-    """Learners on the cohort who sign in with a username and have no password or PIN yet.
+    """Learners on the cohort who have no password or PIN yet.
 
     Admins, and the person asking, are never given a code this way.
     """
@@ -33,7 +33,6 @@ def waiting_for_codes(cohort: Cohort, actor: User | None = None) -> list[User]:
             Enrolment.status.in_(PLACE_STATUSES),
             User.active,
             User.is_admin.is_(False),
-            User.username.is_not(None),
             User.password_hash.is_(None),
         )
         .order_by(User.display_name, User.id)
@@ -58,13 +57,8 @@ def issue_cohort_codes(
     if not people:
         raise Conflict(
             "There is nobody to print a code for: everyone chosen has already set a password "
-            "or PIN, or signs in with an email address."
+            "or PIN."
         )
-    sheet = []
-    for person in people:
-        code = issue_code(actor, person)
-        sheet.append(
-            IssuedSheetCode(person.display_name, person.username or "", code, code.expires_at)
-        )
+    sheet = [IssuedSheetCode.issue(actor, person) for person in people]
     commit()
     return sheet

@@ -46,11 +46,12 @@ PersonRef = User | int | str
 
 
 def valid_timezone(name: str) -> bool:
-    if not name or "\x00" in name:
+    """Whether ``name`` is an IANA time zone (that fits the column)."""
+    if not name or "\x00" in name or len(name) > 60:
         return False
     try:
         ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a name too long for a path
         return False
     return True
 

@@ -83,6 +83,7 @@ def bulk_preview(cohort_id: int, upload_id: int) -> str:
     cohort = managed_cohort(cohort_id)
     upload = _upload(cohort, upload_id)
     rows = upload.rows
+    kept = (upload.result or {}).get("counts") if upload.rows_deleted_at else None
     pages = max((len(rows) + PREVIEW_PAGE_SIZE - 1) // PREVIEW_PAGE_SIZE, 1)
     page = min(page_number(request.args.get("page")), pages)
     start = (page - 1) * PREVIEW_PAGE_SIZE
@@ -90,7 +91,9 @@ def bulk_preview(cohort_id: int, upload_id: int) -> str:
         "cohorts/bulk_preview.html",
         cohort=cohort,
         upload=upload,
-        counts=queries.rows_by_action(rows),
+        counts=kept if kept is not None else queries.rows_by_action(rows),
+        keep_days=cohorts.kept_days(),
+        preview_days=cohorts.kept_days(previews=True),
         problems=[r for r in rows if r.get("action") == "error"],
         shown=rows[start : start + PREVIEW_PAGE_SIZE],
         page=page,
@@ -117,13 +120,37 @@ def bulk_confirm(cohort_id: int, upload_id: int) -> Response:
     if result.already_applied:
         flash("This file has already been applied, so nothing more was done.", "info")
         return redirect(back, code=303)
+    left_out = "row with a problem was" if result.skipped == 1 else "rows with problems were"
     summary = (
         f"{result.enrolled} {'person' if result.enrolled == 1 else 'people'} enrolled on "
         f"{cohort.name}, {result.created} new "
         f"{'account' if result.created == 1 else 'accounts'}"
-        + (f"; {result.skipped} rows with problems were left out." if result.skipped else ".")
+        + (f"; {result.skipped} {left_out} left out." if result.skipped else ".")
     )
     if result.codes:
-        return code_sheet(cohort, result.codes, summary)
+        return code_sheet(cohort, result.codes, summary, upload=upload)
     flash(summary)
     return redirect(url_for("cohorts.show", cohort_id=cohort.id), code=303)
+
+
+@bp.post("/facilitate/cohorts/<int:cohort_id>/bulk/<int:upload_id>/delete")
+@login_required
+def bulk_delete(cohort_id: int, upload_id: int) -> Response:
+    """Done with a file: delete the people in it now (the accounts and enrolments stay)."""
+    cohort = managed_cohort(cohort_id)
+    upload = _upload(cohort, upload_id)
+    if not ConfirmForm().validate_on_submit():
+        flash("The form had expired. Please try again.", "problem")
+        return redirect(
+            url_for("cohorts.bulk_preview", cohort_id=cohort.id, upload_id=upload.id), code=303
+        )
+    applied, filename = upload.applied_at is not None, upload.filename
+    cohorts.forget_upload(me(), upload)
+    if applied:
+        flash(
+            f"The list of people in {filename} is deleted from the site. The accounts and "
+            "enrolments it made stay."
+        )
+        return redirect(url_for("cohorts.show", cohort_id=cohort.id), code=303)
+    flash(f"{filename} is discarded: nothing from it was applied, and it's deleted.")
+    return redirect(url_for("cohorts.bulk", cohort_id=cohort.id), code=303)

@@ -16,7 +16,7 @@ from lms.accounts.permissions import can, require
 from lms.cohorts import queries
 from lms.cohorts import services as cohorts
 from lms.cohorts.forms import CodesForm, ConfirmForm, DeferForm, EnrolForm, WithdrawForm
-from lms.cohorts.models import Cohort, Enrolment
+from lms.cohorts.models import BulkEnrolmentUpload, Cohort, Enrolment
 from lms.cohorts.services import IssuedSheetCode
 from lms.cohorts.views import bp, me
 from lms.db import get_or_404
@@ -37,8 +37,14 @@ def _enrolment(cohort: Cohort, enrolment_id: int) -> Enrolment:
     return enrolment
 
 
-def code_sheet(cohort: Cohort, sheet: list[IssuedSheetCode], summary: str = "") -> Response:
-    """The printable cards: shown only in this response, never stored or shown again."""
+def code_sheet(
+    cohort: Cohort,
+    sheet: list[IssuedSheetCode],
+    summary: str = "",
+    upload: BulkEnrolmentUpload | None = None,
+) -> Response:
+    """The printable cards: shown only in this response, never stored or shown again.
+    ``upload``: the file the cards came from, which "Done" then deletes."""
     zone = ZoneInfo(cohort.timezone) if cohorts.valid_timezone(cohort.timezone) else UTC
     cards = [
         (card, card.expires_at.replace(tzinfo=UTC).astimezone(zone).strftime("%-d %B %Y, %H:%M"))
@@ -51,6 +57,9 @@ def code_sheet(cohort: Cohort, sheet: list[IssuedSheetCode], summary: str = "") 
             cards=cards,
             zone=cohort.timezone,
             summary=summary,
+            upload=upload,
+            form=ConfirmForm(),
+            keep_days=cohorts.kept_days(),
         )
     )
     response.headers["Cache-Control"] = "no-store"
