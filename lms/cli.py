@@ -11,13 +11,14 @@ lms_cli = AppGroup("lms", help="Run and look after the LMS.")
 def _add_area_commands() -> None:
     from lms.accounts.cli import users
     from lms.catalogue.cli import courses
+    from lms.certificates.cli import certificates
     from lms.demo import demo
     from lms.plugins.cli import plugins
     from lms.progress.cli import completion
     from lms.scheduler import scheduler
     from lms.setup import init
 
-    for command in (users, courses, completion, plugins, demo, init, scheduler):
+    for command in (users, courses, completion, certificates, plugins, demo, init, scheduler):
         lms_cli.add_command(command)
 
 

@@ -29,6 +29,10 @@ def nav_items() -> list[Link]:
         Link("courses", "Courses", url_for("catalogue.index"), 20),
         Link("reflections", "My reflections", url_for("progress.my_reflections"), 30),
     ]
+    from lms.certificates.queries import has_certificates
+
+    if has_certificates(current_user):
+        links.append(Link("certificates", "Certificates", url_for("certificates.mine"), 35))
     if can(current_user, "facilitate"):
         links.append(Link("facilitate", "My cohorts", url_for("cohorts.index"), 40))
     if can(current_user, "view_organisations"):

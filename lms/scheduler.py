@@ -1,9 +1,9 @@
 """The one scheduler process: ``flask --app wsgi lms scheduler``.
 
-Runs every plugin's periodic jobs in an APScheduler ``BlockingScheduler``. Exactly one may
-run per site: it holds a leader lock for its whole life (a PostgreSQL advisory lock, or an
-exclusive file lock next to a SQLite database), and a second one waits for the lock. Web
-workers never start it.
+Runs the core's and every plugin's periodic jobs in an APScheduler ``BlockingScheduler``.
+Exactly one may run per site: it holds a leader lock for its whole life (a PostgreSQL
+advisory lock, or an exclusive file lock next to a SQLite database), and a second one waits
+for the lock. Web workers never start it.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from sqlalchemy.engine import Connection
 
 from lms.extensions import db
 from lms.plugins.manager import PluginHost
+from lms.plugins.types import Job
 
 log = logging.getLogger("lms.scheduler")
 
@@ -135,11 +136,19 @@ def run_job(app: Flask, job_id: str, func: Callable[[], None]) -> bool:
         return True
 
 
+def core_jobs() -> list[tuple[str, Job]]:
+    """The core's own periodic jobs, as ``core.<key>``."""
+    from lms.certificates.jobs import certificate_jobs
+
+    return [(f"core.{job.key}", job) for job in certificate_jobs()]
+
+
 def build_scheduler(app: Flask) -> BlockingScheduler:
-    """A scheduler with every loaded plugin's jobs registered as ``<plugin>.<key>``."""
+    """A scheduler with the core's jobs (``core.<key>``) and every loaded plugin's jobs
+    (``<plugin>.<key>``)."""
     host: PluginHost = app.extensions["lms_plugins"]
     sched = BlockingScheduler(timezone="UTC", job_defaults=JOB_DEFAULTS)
-    for job_id, job in host.jobs():
+    for job_id, job in [*core_jobs(), *host.jobs()]:
         sched.add_job(
             run_job,
             args=(app, job_id, job.func),
@@ -171,7 +180,7 @@ def _take_lock(lock: LeaderLock, wait: bool, poll_seconds: float) -> None:
 )
 @with_appcontext
 def scheduler(once: bool, list_jobs: bool, no_wait: bool) -> None:
-    """Run the plugins' periodic jobs (exactly one scheduler per site)."""
+    """Run the periodic jobs of the core and the plugins (exactly one scheduler per site)."""
     if has_request_context():
         raise click.ClickException("The scheduler never runs inside a web request.")
     app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
@@ -179,7 +188,7 @@ def scheduler(once: bool, list_jobs: bool, no_wait: bool) -> None:
     if list_jobs:
         jobs = sched.get_jobs()
         if not jobs:
-            click.echo("No scheduled jobs: no loaded plugin has any.")
+            click.echo("No scheduled jobs.")
         for job in jobs:
             click.echo(f"{job.id}\t{job.trigger}")
         return

@@ -10,6 +10,7 @@ from sqlalchemy import exists, select
 
 from lms.accounts.models import Membership, Organisation, User
 from lms.catalogue.models import Course, Step
+from lms.certificates.models import Certificate, CertificateBatch
 from lms.cohorts.models import Cohort, CohortFacilitator, Enrolment
 from lms.extensions import db
 from lms.live.models import Booking, LiveSession
@@ -310,3 +311,56 @@ def _cancel_booking(user: User, booking: Booking) -> bool:
     if booking.status == "cancelled":
         return False
     return booking.user_id == user.id or hosts(user, booking.session)
+
+
+# -- certificates -------------------------------------------------------------------------
+# A learner reaches only their own certificates; a manager those of people in the
+# organisations (and units) they manage; admins all. Only admins reissue or revoke.
+# Facilitators issue in bulk for their cohorts (and their sessions' attendees) and take the
+# PDFs of that bulk issue; verification by code needs no account at all.
+
+
+def manages_person(user: User, person: User) -> bool:
+    return any(manages(user, m.organisation) for m in person.memberships)
+
+
+@rule("view_certificate")
+def _view_certificate(user: User, certificate: Certificate) -> bool:
+    return (
+        certificate.user_id == user.id
+        or user.is_admin
+        or manages_person(user, certificate.user)
+    )
+
+
+@rule("download_certificate")
+def _download_certificate(user: User, certificate: Certificate) -> bool:
+    """A valid certificate for whoever may see it; a revoked or replaced one for admins."""
+    if not _view_certificate(user, certificate):
+        return False
+    return certificate.is_valid or user.is_admin
+
+
+@rule("reissue_certificate", "revoke_certificate")
+def _change_certificate(user: User, _certificate: Certificate) -> bool:
+    return user.is_admin
+
+
+@rule("view_people_certificates")
+def _view_people_certificates(user: User, _obj: Any) -> bool:
+    return user.is_admin or is_manager(user)
+
+
+@rule("issue_cohort_certificates")
+def _issue_cohort_certificates(user: User, cohort: Cohort) -> bool:
+    return user.is_admin or facilitates(user, cohort)
+
+
+@rule("issue_session_certificates")
+def _issue_session_certificates(user: User, session: LiveSession) -> bool:
+    return session.cohort is not None and hosts(user, session)
+
+
+@rule("view_certificate_batch")
+def _view_certificate_batch(user: User, batch: CertificateBatch) -> bool:
+    return user.is_admin or facilitates(user, batch.cohort)
