@@ -46,8 +46,11 @@ def page_size(value: str | None = None) -> str:
 
 
 def qr_data_uri(url: str) -> str:
-    """A QR code of ``url`` (error correction M) as an SVG data URI."""
-    return str(segno.make(url, error="m", micro=False).svg_data_uri(border=2))
+    """A QR code of ``url`` (error correction M) as a PNG data URI. The design sizes it to
+    3.5 cm with CSS (xhtml2pdf draws an SVG at its own size whatever the CSS says); ten
+    pixels a module keeps it sharp at that size."""
+    qr = segno.make(url, error="m", micro=False)
+    return str(qr.png_data_uri(border=2, scale=10))
 
 
 def _asset_roots() -> list[Path]:
