@@ -36,22 +36,20 @@ class VerifyForm(FlaskForm):
     code = StringField("Verification code")
 
 
+# The reissue and revoke forms share a page, so their fields have ids of their own.
+
+
 class ReissueForm(FlaskForm):
-    source = RadioField("Name to print", validate_choice=False)
-    reason = TextAreaField("Why is it being reissued?")
+    source = RadioField("Name to print", validate_choice=False, id="reissue-source")
+    reason = TextAreaField("Why is it being reissued?", id="reissue-reason")
 
     def __init__(self, user: User, **kwargs: Any) -> None:
-        kwargs.setdefault("prefix", "reissue")  # two forms on one page: unique ids
         super().__init__(**kwargs)
         self.source.choices = _name_options(user)
 
 
 class RevokeForm(FlaskForm):
-    reason = TextAreaField("Why is it being revoked?")
-
-    def __init__(self, **kwargs: Any) -> None:
-        kwargs.setdefault("prefix", "revoke")
-        super().__init__(**kwargs)
+    reason = TextAreaField("Why is it being revoked?", id="revoke-reason")
 
 
 class ConfirmForm(FlaskForm):

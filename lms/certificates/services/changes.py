@@ -25,15 +25,11 @@ MAX_REASON = 300
 def _reason(text: str | None, what: str) -> str:
     reason = (text or "").strip()
     if not reason:
-        raise InvalidInput(
-            f"Please say why the certificate is being {what}; the learner's record keeps it.",
-            field_errors={"reason": "Please give a reason."},
-        )
+        message = f"Please say why the certificate is being {what}; the record keeps it."
+        raise InvalidInput(message, field_errors={"reason": message})
     if len(reason) > MAX_REASON:
-        raise InvalidInput(
-            f"The reason can be up to {MAX_REASON} characters.",
-            field_errors={"reason": f"Up to {MAX_REASON} characters."},
-        )
+        message = f"The reason can be up to {MAX_REASON} characters."
+        raise InvalidInput(message, field_errors={"reason": message})
     return reason
 
 
@@ -52,10 +48,8 @@ def reissue(actor: User, certificate: Certificate, *, source: str, reason: str |
     why = _reason(reason, "reissued")
     choices = name_choices(certificate.user)
     if source not in choices:
-        raise InvalidInput(
-            "Please choose one of the learner's names.",
-            field_errors={"source": "Please choose a name."},
-        )
+        message = "Please choose one of the learner's names."
+        raise InvalidInput(message, field_errors={"source": message})
     problem = printable_problem(choices[source])
     if problem:
         raise InvalidInput(problem, field_errors={"source": problem})

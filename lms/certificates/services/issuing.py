@@ -105,12 +105,12 @@ def confirm_name(user: User, source: str) -> list[Certificate]:
     """
     choices = name_choices(user)
     if source not in choices:
-        raise InvalidInput(
+        message = (
             "Please choose one of the names shown."
             if source in NAME_SOURCES
-            else "Please choose which name to print.",
-            field_errors={"source": "Please choose which name to print."},
+            else "Please choose which name to print."
         )
+        raise InvalidInput(message, field_errors={"source": message})
     name = choices[source]
     problem = printable_problem(name)
     if problem:

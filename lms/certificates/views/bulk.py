@@ -49,7 +49,7 @@ def cohort(cohort_id: int) -> str:
     )
 
 
-@bp.post("/cohorts/<int:cohort_id>/certificates")
+@bp.post("/cohorts/<int:cohort_id>/certificates/issue")
 @login_required
 def issue_cohort(cohort_id: int) -> Response:
     found = get_or_404(Cohort, cohort_id)
@@ -67,7 +67,7 @@ def issue_cohort(cohort_id: int) -> Response:
     return _to_batch(batch)
 
 
-@bp.post("/sessions/<int:session_id>/certificates")
+@bp.post("/sessions/<int:session_id>/certificates/issue")
 @login_required
 def issue_session(session_id: int) -> Response:
     session = get_or_404(LiveSession, session_id)

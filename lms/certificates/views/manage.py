@@ -17,7 +17,7 @@ from lms.certificates.models import Certificate
 from lms.certificates.views import bp
 from lms.cohorts.forms import page_number
 from lms.db import get_or_404
-from lms.errors import InvalidInput
+from lms.errors import Conflict, InvalidInput
 
 
 def _me() -> User:
@@ -45,6 +45,9 @@ def reissue(certificate_id: int) -> Any:
             new = certificates.reissue(
                 _me(), certificate, source=form.source.data or "", reason=form.reason.data
             )
+        except Conflict as error:
+            flash(error.message, "problem")
+            return redirect(url_for("certificates.show", certificate_id=certificate.id), code=303)
         except InvalidInput as error:
             show_problems(form, error)
         else:
@@ -65,6 +68,9 @@ def revoke(certificate_id: int) -> Any:
     if form.validate_on_submit():
         try:
             certificates.revoke(_me(), certificate, reason=form.reason.data)
+        except Conflict as error:
+            flash(error.message, "problem")
+            return redirect(url_for("certificates.show", certificate_id=certificate.id), code=303)
         except InvalidInput as error:
             show_problems(form, error)
         else:

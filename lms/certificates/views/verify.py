@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app, redirect, render_template, url_for
+from flask import current_app, redirect, render_template, request, url_for
 from flask_limiter import RequestLimit
 from werkzeug.wrappers import Response
 
@@ -42,7 +42,7 @@ def _issuer() -> str:
 @bp.get("/verify")
 @_limit_checks
 def verify_form() -> Any:
-    form = VerifyForm()
+    form = VerifyForm(formdata=request.args)
     typed = (form.code.data or "").strip()
     if typed:
         code = "".join(ch for ch in typed if ch.isalnum())[:64] or "-"
