@@ -102,11 +102,13 @@ def process_item(item_id: int) -> str | None:
     """Do one pending item in its own transaction; its new state, or None if it was no
     longer pending (another worker did it)."""
     begin_write()
-    item = db.session.scalar(
-        select(CertificateBatchItem)
+    # On PostgreSQL a second worker skips an item being done rather than waiting for it.
+    locked = db.session.scalar(
+        select(CertificateBatchItem.id)
         .where(CertificateBatchItem.id == item_id, CertificateBatchItem.state == "pending")
         .with_for_update(skip_locked=True)
     )
+    item = db.session.get(CertificateBatchItem, locked, populate_existing=True) if locked else None
     if item is None:
         commit()
         return None
