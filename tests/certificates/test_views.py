@@ -294,3 +294,27 @@ def test_pages_escape_a_name_with_markup(cw, client, sign_in):
         page = text(client.get(url))
         assert html_problems(page) == [], url
         assert "<script>" not in page and "&lt;script&gt;" in page, url
+
+
+def test_fuzzed_codes_are_never_an_error(app, cw, issued, client):
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    reference = text(client.get("/verify/BBBB"))
+
+    @settings(
+        max_examples=60,
+        deadline=None,
+        database=None,
+        suppress_health_check=[HealthCheck.function_scoped_fixture],
+    )
+    @given(st.text(st.characters(exclude_categories=["Cs"], exclude_characters="\x00"), max_size=80))
+    def check(guess: str) -> None:
+        limiter.reset()
+        by_form = client.get("/verify", query_string={"code": guess})
+        assert by_form.status_code in (200, 303)
+        if by_form.status_code == 303:
+            found = client.get(by_form.headers["Location"])
+            assert found.status_code == 404 and text(found) == reference
+
+    check()

@@ -18,6 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from lms.accounts.models import MEMBERSHIP_ROLES, ORGANISATION_TYPES, REGIONS
+from tests.route_tables.certificates import certificate_id
 from tests.security.conftest import SecurityWorld
 from tests.security.helpers import (
     PASSWORD,
@@ -222,6 +223,26 @@ FORMS: dict[str, Form] = {
         lambda sw: _step(sw, sw.quiz_step) + "/quiz",
         lambda sw: {"q0": ["1", "2", "3", "0", "-1"], "q1": ["1"]},
     ),
+    "certificates: the name to print": Form(
+        "learner",
+        lambda sw: "/certificates/name",
+        lambda sw: {"source": ["display", "legal"]},
+    ),
+    "certificates: reissue": Form(
+        "admin",
+        lambda sw: f"/certificates/{certificate_id(sw.world)}/reissue",
+        lambda sw: {"source": ["display", "legal"], "reason": ["Name changed"]},
+    ),
+    "certificates: revoke": Form(
+        "admin",
+        lambda sw: f"/certificates/{certificate_id(sw.world)}/revoke",
+        lambda sw: {"reason": ["Issued by mistake"]},
+    ),
+    "certificates: bulk issue": Form(
+        "facilitator",
+        lambda sw: f"/cohorts/{sw.cohort.id}/certificates/issue",
+        lambda sw: {},
+    ),
     "content note: continue": Form(
         "learner",
         lambda sw: f"/courses/{sw.course.slug}/modules/{sw.module.key}/continue",
@@ -309,9 +330,10 @@ def test_a_nul_character_anywhere_is_bad_input(
     for field_name in plausible:
         body = {**plausible, field_name: f"{plausible[field_name]}\x00"}
         with rolled_back():
+            url = spec.url(sw)  # may make what the form is about (a certificate)
             client = browser(sw.user(spec.role), **spec.session)
             before = table_snapshot()
-            response = client.post(spec.url(sw), data=body)
+            response = client.post(url, data=body)
             assert response.status_code == 400, (field_name, response.status_code)
             assert snapshot_changes(before, table_snapshot()) == []
 
