@@ -31,7 +31,9 @@ def nav_items() -> list[Link]:
     ]
     from lms.certificates.queries import has_certificates
 
-    if has_certificates(current_user):
+    if can(current_user, "view_people_certificates"):
+        links.append(Link("certificates", "Certificates", url_for("certificates.people"), 35))
+    elif has_certificates(current_user):
         links.append(Link("certificates", "Certificates", url_for("certificates.mine"), 35))
     if can(current_user, "facilitate"):
         links.append(Link("facilitate", "My cohorts", url_for("cohorts.index"), 40))

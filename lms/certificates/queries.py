@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import exists, func, select
 from sqlalchemy.orm import joinedload
 
 from lms.accounts.models import Membership, Organisation, User
@@ -18,14 +18,21 @@ from lms.certificates.services import normalise_code
 from lms.cohorts.models import Enrolment
 from lms.extensions import db
 from lms.live.models import ATTENDED, Attendance, LiveSession
+from lms.progress.models import CourseCompletion
 
 PAGE_SIZE = 50
 
 
 def has_certificates(user: Any) -> bool:
-    """Does the person have any certificate (for the navigation)?"""
+    """Does the person have a certificate, or a completed course that may have earned one
+    (for the navigation)? One query."""
     return bool(
-        db.session.scalar(select(Certificate.id).where(Certificate.user_id == user.id).limit(1))
+        db.session.scalar(
+            select(
+                exists().where(Certificate.user_id == user.id)
+                | exists().where(CourseCompletion.user_id == user.id)
+            )
+        )
     )
 
 
