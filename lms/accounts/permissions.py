@@ -326,11 +326,7 @@ def manages_person(user: User, person: User) -> bool:
 
 @rule("view_certificate")
 def _view_certificate(user: User, certificate: Certificate) -> bool:
-    return (
-        certificate.user_id == user.id
-        or user.is_admin
-        or manages_person(user, certificate.user)
-    )
+    return certificate.user_id == user.id or user.is_admin or manages_person(user, certificate.user)
 
 
 @rule("download_certificate")

@@ -54,4 +54,3 @@ class RevokeForm(FlaskForm):
 
 class ConfirmForm(FlaskForm):
     """A button that starts something (a bulk issue): only the CSRF token."""
-

@@ -49,21 +49,15 @@ class Certificate(Model):
             sqlite_where=text("status = 'valid'"),
             postgresql_where=text("status = 'valid'"),
         ),
-        CheckConstraint(
-            "status IN ('valid', 'revoked', 'superseded')", name="status_known"
-        ),
+        CheckConstraint("status IN ('valid', 'revoked', 'superseded')", name="status_known"),
         CheckConstraint("kind IN ('completion', 'attendance')", name="kind_known"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     enrolment_id: Mapped[int] = mapped_column(ForeignKey("enrolments.id", ondelete="CASCADE"))
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
-    cohort_id: Mapped[int] = mapped_column(
-        ForeignKey("cohorts.id", ondelete="CASCADE"), index=True
-    )
-    course_id: Mapped[int] = mapped_column(
-        ForeignKey("courses.id", ondelete="CASCADE"), index=True
-    )
+    cohort_id: Mapped[int] = mapped_column(ForeignKey("cohorts.id", ondelete="CASCADE"), index=True)
+    course_id: Mapped[int] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"), index=True)
     issue_number: Mapped[int] = mapped_column(default=1)
     kind: Mapped[str] = mapped_column(String(20))
     template_key: Mapped[str] = mapped_column(String(40))

@@ -54,7 +54,9 @@ def by_code(typed: str) -> Certificate | None:
     if not code or len(code) > 64:
         return None
     return db.session.scalar(
-        select(Certificate).where(Certificate.code == code).options(joinedload(Certificate.replaced_by))
+        select(Certificate)
+        .where(Certificate.code == code)
+        .options(joinedload(Certificate.replaced_by))
     )
 
 

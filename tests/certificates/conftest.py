@@ -82,8 +82,16 @@ def cw(db: Any, factories: Any) -> CertWorld:
     f.enrol(learner, cohort)
     f.enrol(other_learner, cohort)
     return CertWorld(
-        org, other_org, course, cohort, learner, other_learner, facilitator, manager,
-        other_manager, admin,
+        org,
+        other_org,
+        course,
+        cohort,
+        learner,
+        other_learner,
+        facilitator,
+        manager,
+        other_manager,
+        admin,
     )
 
 

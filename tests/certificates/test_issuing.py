@@ -103,7 +103,9 @@ def test_the_legal_name_can_be_chosen(cw):
     complete(cw.learner, cw.course)
     certificates.confirm_name(cw.learner, "legal")
     assert certificate_of(cw.learner).issued_name == "Magdalena Learner-Smith"
-    chosen = db.session.scalar(select(CertificateName).where(CertificateName.user_id == cw.learner.id))
+    chosen = db.session.scalar(
+        select(CertificateName).where(CertificateName.user_id == cw.learner.id)
+    )
     assert chosen is not None and chosen.source == "legal"
 
 
@@ -130,9 +132,7 @@ def test_a_name_no_font_can_print_is_refused_with_a_clear_message(cw):
 
 def test_withdrawn_people_get_no_certificate(cw):
     certificates.confirm_name(cw.learner, "display")
-    enrolment = db.session.scalar(
-        select(Certificate).where(Certificate.user_id == cw.learner.id)
-    )
+    enrolment = db.session.scalar(select(Certificate).where(Certificate.user_id == cw.learner.id))
     assert enrolment is None
     from lms.cohorts.models import Enrolment
 

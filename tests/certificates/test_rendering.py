@@ -63,8 +63,22 @@ def _page_png(data: bytes, slug: str, tmp_path: Path) -> Path:
     """Page 1 at 60 dpi, kept in tests/certificates/artifacts/ to be looked at."""
     pdf = tmp_path / f"{slug}.pdf"
     pdf.write_bytes(data)
+    pdftoppm = shutil.which("pdftoppm")
+    assert pdftoppm is not None, "pdftoppm (Debian poppler-utils) is needed"
     subprocess.run(  # noqa: S603 - poppler's own tool on our own file
-        ["pdftoppm", "-png", "-r", "60", "-f", "1", "-l", "1", "-singlefile", str(pdf), str(tmp_path / slug)],
+        [
+            pdftoppm,
+            "-png",
+            "-r",
+            "60",
+            "-f",
+            "1",
+            "-l",
+            "1",
+            "-singlefile",
+            str(pdf),
+            str(tmp_path / slug),
+        ],
         check=True,
     )
     ARTIFACTS.mkdir(exist_ok=True)

@@ -110,9 +110,7 @@ def test_managers_see_their_peoples_certificates_and_nobody_elses(cw, issued, cl
     assert "Lena Learner" not in page and "No certificates have been issued yet." in page
 
 
-def test_the_people_list_takes_the_same_queries_whatever_the_rows(
-    cw, client, sign_in, factories
-):
+def test_the_people_list_takes_the_same_queries_whatever_the_rows(cw, client, sign_in, factories):
     def issue_one() -> None:
         person = factories.user(organisation=cw.org)
         factories.enrol(person, cw.cohort)
@@ -284,14 +282,18 @@ def test_only_admins_reissue_or_revoke(cw, issued, client, sign_in, role):
 def test_pages_escape_a_name_with_markup(cw, client, sign_in):
     from tests.security.helpers import html_problems
 
-    payload = '<script>alert(1)</script><img src=x onerror=alert(1)>'
+    payload = "<script>alert(1)</script><img src=x onerror=alert(1)>"
     cw.learner.display_name = f"Lena {payload}"
     db.session.flush()
     complete(cw.learner, cw.course)
     certificates.confirm_name(cw.learner, "display")
     certificate = certificate_of(cw.learner)
     sign_in(cw.admin)
-    for url in (f"/certificates/{certificate.id}", "/certificates/people", f"/verify/{certificate.code}"):
+    for url in (
+        f"/certificates/{certificate.id}",
+        "/certificates/people",
+        f"/verify/{certificate.code}",
+    ):
         page = text(client.get(url))
         assert html_problems(page) == [], url
         assert "<script>" not in page and "&lt;script&gt;" in page, url
@@ -309,7 +311,9 @@ def test_fuzzed_codes_are_never_an_error(app, cw, issued, client):
         database=None,
         suppress_health_check=[HealthCheck.function_scoped_fixture],
     )
-    @given(st.text(st.characters(exclude_categories=["Cs"], exclude_characters="\x00"), max_size=80))
+    @given(
+        st.text(st.characters(exclude_categories=["Cs"], exclude_characters="\x00"), max_size=80)
+    )
     def check(guess: str) -> None:
         limiter.reset()
         by_form = client.get("/verify", query_string={"code": guess})

@@ -39,7 +39,7 @@ class Family:
 
 
 MAIN = Family(
-    "Certificate Sans",
+    "CertificateSans",
     "",
     "DejaVuSans.ttf",
     "DejaVuSans-Bold.ttf",
@@ -49,7 +49,7 @@ MAIN = Family(
 # One face only, so it stands in for all four (a missing face would make xhtml2pdf fall
 # back to another family for bold or italic text).
 CJK = Family(
-    "Certificate CJK",
+    "CertificateCJK",
     "font-cjk",
     "DroidSansFallbackFull.ttf",
     "DroidSansFallbackFull.ttf",
@@ -116,16 +116,16 @@ def unprintable(text: str) -> list[str]:
 def in_fonts(text: str) -> Markup:
     """``text`` escaped, with the runs the main font can't draw wrapped in a span that sets
     the family that can (``<span class="font-cjk">山田</span>``)."""
-    pieces: list[str] = []
+    pieces: list[Markup] = []
     current: Family | None = MAIN
     run: list[str] = []
 
     def flush() -> None:
         if not run:
             return
-        chunk = str(escape("".join(run)))
+        chunk = escape("".join(run))
         if current is not None and current is not MAIN:
-            chunk = f'<span class="{current.css_class}">{chunk}</span>'
+            chunk = Markup('<span class="{}">{}</span>').format(current.css_class, chunk)
         pieces.append(chunk)
         run.clear()
 
@@ -136,7 +136,7 @@ def in_fonts(text: str) -> Markup:
             current = family
         run.append(char)
     flush()
-    return Markup("".join(pieces))
+    return Markup("").join(pieces)
 
 
 _RTL = ("R", "AL")
@@ -155,15 +155,11 @@ def text_direction(text: str) -> str:
     return "ltr"
 
 
-def font_face_css() -> str:
-    """The @font-face rules of every family and face, by path relative to static/."""
-    rules = []
-    for family in FAMILIES:
-        for filename, weight, style in family.faces():
-            rules.append(
-                f'@font-face {{ font-family: "{family.name}"; src: url("fonts/{filename}"); '
-                f"font-weight: {weight}; font-style: {style}; }}"
-            )
-        if family.css_class:
-            rules.append(f'.{family.css_class} {{ font-family: "{family.name}"; }}')
-    return "\n".join(rules)
+def font_faces() -> list[tuple[str, str, str, str]]:
+    """(family, file under static/fonts/, weight, style) of every face, for the @font-face
+    rules of the page (names and files need no quoting, so nothing is escaped in CSS)."""
+    return [
+        (family.name, filename, weight, style)
+        for family in FAMILIES
+        for filename, weight, style in family.faces()
+    ]

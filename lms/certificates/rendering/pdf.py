@@ -17,14 +17,19 @@ from pathlib import Path
 
 import segno
 from flask import current_app, render_template
-from markupsafe import Markup
 from xhtml2pdf import pisa
 from xhtml2pdf.config.resources import ResourceAccessPolicy
 
 from lms.certificates.designs import design
 from lms.certificates.models import Certificate
 from lms.certificates.rendering.fields import CertificateRenderError, fields_of
-from lms.certificates.rendering.fonts import font_face_css, fonts_dir, in_fonts, text_direction
+from lms.certificates.rendering.fonts import (
+    FAMILIES,
+    font_faces,
+    fonts_dir,
+    in_fonts,
+    text_direction,
+)
 
 log = logging.getLogger("lms.certificates")
 
@@ -91,8 +96,9 @@ def certificate_html(certificate: Certificate, size: str | None = None) -> str:
         name=fields.name,
         course_title=fields.course_title,
         qr=qr_data_uri(fields.verify_url),
-        font_css=Markup(font_face_css()),
-        page_css=Markup(PAGE_SIZES[page_size(size)]),
+        font_faces=font_faces(),
+        fallback_families=[f for f in FAMILIES if f.css_class],
+        page_css=PAGE_SIZES[page_size(size)],
         in_fonts=in_fonts,
         text_direction=text_direction,
     )

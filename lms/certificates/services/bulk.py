@@ -33,11 +33,15 @@ from lms.live.models import ATTENDED, Attendance, Booking, LiveSession
 log = logging.getLogger("lms.certificates")
 
 
-def _start(actor: User | None, cohort: Cohort, enrolment_ids: list[int], **extra: int) -> CertificateBatch:
+def _start(
+    actor: User | None, cohort: Cohort, enrolment_ids: list[int], **extra: int
+) -> CertificateBatch:
     if not enrolment_ids:
         raise InvalidInput("There is nobody to issue certificates to yet.")
     begin_write()
-    batch = CertificateBatch(cohort_id=cohort.id, created_by_id=actor.id if actor else None, **extra)
+    batch = CertificateBatch(
+        cohort_id=cohort.id, created_by_id=actor.id if actor else None, **extra
+    )
     db.session.add(batch)
     db.session.flush()
     for enrolment_id in enrolment_ids:
@@ -75,10 +79,14 @@ def start_for_session(actor: User | None, session: LiveSession) -> CertificateBa
     cohort = session.cohort
     if cohort is None:
         raise InvalidInput("Only a cohort's sessions have certificates.")
-    attended = select(Booking.user_id).join(Attendance, Attendance.booking_id == Booking.id).where(
-        Attendance.session_id == session.id,
-        Attendance.status.in_(ATTENDED),
-        Booking.user_id.is_not(None),
+    attended = (
+        select(Booking.user_id)
+        .join(Attendance, Attendance.booking_id == Booking.id)
+        .where(
+            Attendance.session_id == session.id,
+            Attendance.status.in_(ATTENDED),
+            Booking.user_id.is_not(None),
+        )
     )
     ids = list(
         db.session.scalars(

@@ -42,7 +42,9 @@ def _locked(certificate: Certificate) -> Certificate:
     return certificate
 
 
-def reissue(actor: User, certificate: Certificate, *, source: str, reason: str | None) -> Certificate:
+def reissue(
+    actor: User, certificate: Certificate, *, source: str, reason: str | None
+) -> Certificate:
     """Replace a valid certificate with a new one (new code and number) printing the
     learner's ``display`` or ``legal`` name with the course's current design version."""
     why = _reason(reason, "reissued")
@@ -57,8 +59,7 @@ def reissue(actor: User, certificate: Certificate, *, source: str, reason: str |
     old = _locked(certificate)
     if not old.is_valid:
         raise Conflict(
-            "Only a valid certificate can be reissued; this one is "
-            f"{old.status_label.lower()}."
+            f"Only a valid certificate can be reissued; this one is {old.status_label.lower()}."
         )
     chosen = design(old.course.certificate_template)
     now = utcnow()

@@ -103,7 +103,10 @@ def _attended(enrolment: Enrolment) -> tuple[int, date | None]:
             Attendance.status.in_(ATTENDED),
         )
     ).all():
-        minutes += attendance.minutes if attendance.status == "partial" else session.minutes
+        if attendance.status == "partial" and attendance.minutes is not None:
+            minutes += attendance.minutes
+        else:
+            minutes += session.minutes
         last = session.starts_at if last is None else max(last, session.starts_at)
     return minutes, last.date() if last else None
 

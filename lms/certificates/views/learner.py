@@ -81,7 +81,11 @@ def show(certificate_id: int) -> str:
     return render_template(
         "certificates/show.html",
         certificate=certificate,
-        reissue_form=ReissueForm(certificate.user, formdata=None) if manage else None,
+        reissue_form=(
+            ReissueForm(certificate.user, formdata=None, data={"source": "display"})
+            if manage
+            else None
+        ),
         revoke_form=RevokeForm(formdata=None) if manage else None,
     )
 

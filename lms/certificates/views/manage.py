@@ -76,7 +76,8 @@ def revoke(certificate_id: int) -> Any:
         else:
             flash(f"Certificate {certificate.number} is revoked. Its code now says so.")
             return redirect(url_for("certificates.show", certificate_id=certificate.id), code=303)
-    return _show_again(certificate, ReissueForm(certificate.user, formdata=None), form)
+    reissue_form = ReissueForm(certificate.user, formdata=None, data={"source": "display"})
+    return _show_again(certificate, reissue_form, form)
 
 
 @bp.get("/certificates/people")

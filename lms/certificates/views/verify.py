@@ -9,9 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app, redirect, render_template, request, url_for
+from flask import Response, current_app, redirect, render_template, request, url_for
 from flask_limiter import RequestLimit
-from werkzeug.wrappers import Response
 
 from lms.certificates import queries
 from lms.certificates.forms import VerifyForm
