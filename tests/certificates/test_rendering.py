@@ -202,3 +202,28 @@ def test_a_second_download_does_not_render_again(app, cw, issued, monkeypatch):
     assert not list(first.parent.glob(".rendering-*"))  # no temporary file left behind
     cached_pdf(issued, "Letter")
     assert len(calls) == 2  # another page size is another file
+
+
+def test_a_plugins_design_is_used_for_its_courses(make_app):
+    from tests.plugins.conftest import PLUGIN_PATHS
+
+    app = make_app(PLUGINS=["sample"], PLUGIN_PATHS={"sample": PLUGIN_PATHS["sample"]})
+    with app.app_context():
+        from lms.testing.factories import Factories
+
+        f = Factories()
+        course = f.course(
+            title="Sample plugin course",
+            certificate_template="sample-certificate",
+            modules=[[{"type": "text"}]],
+        )
+        learner = f.user("Pia Plugin")
+        f.enrol(learner, f.cohort(course))
+        db.session.commit()
+        certificates.confirm_name(learner, "display")
+        complete(learner, course)
+        certificate = certificate_of(learner)
+        assert (certificate.template_key, certificate.kind) == ("sample-certificate", "completion")
+        text, _reader = _text(rendering.render_pdf(certificate))
+    assert "Certificate of taking part" in text
+    assert "Pia Plugin took part in Sample plugin course." in text
