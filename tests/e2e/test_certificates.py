@@ -172,3 +172,25 @@ def test_a_stranger_verifies_and_an_admin_reissues_then_revokes(journey, in_app,
     page = stranger.goto(f"/verify/{new_code.replace('-', '')}", "verify-revoked")
     expect(page.get_by_text(re.compile("This certificate was revoked on"))).to_be_visible()
     assert certificate_id
+
+
+def test_a_facilitator_issues_for_a_cohort_and_takes_the_zip(journey):
+    tab = journey.open(js=False)
+    page = sign_in(tab, "facilitator@example.org")
+    page = tab.click(nav_link(page, "My cohorts"))
+    page = tab.click(page.get_by_role("link", name="Foundations (self-paced)"))
+    page = tab.click(page.get_by_role("link", name="Certificates", exact=True).last)
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        "Certificates for Foundations (self-paced)"
+    )
+    page = tab.click(page.get_by_role("button", name="Issue certificates for this cohort"))
+    expect(page.get_by_role("heading", level=1)).to_have_text("Bulk certificate issue")
+    expect(page.get_by_text(re.compile(r"Done: all \d+ people looked at\."))).to_be_visible()
+    maria = page.get_by_role("row").filter(has_text="Maria Kowalska")
+    expect(maria).to_contain_text(re.compile(r"\d{4}-\d{6}"))  # her demo certificate
+    expect(page.get_by_role("row").filter(has_text="Jordan Lee")).to_contain_text(
+        "Hasn't met the course's requirements yet"
+    )
+    with page.expect_download() as info:
+        page.get_by_role("link", name=re.compile("zip of PDFs")).click()
+    assert info.value.suggested_filename.endswith(".zip")
