@@ -11,6 +11,7 @@ lms_cli = AppGroup("lms", help="Run and look after the LMS.")
 def _add_area_commands() -> None:
     from lms.accounts.cli import users
     from lms.catalogue.cli import courses
+    from lms.certificates.cli import certificates
     from lms.cohorts.cli import cohorts
     from lms.demo import demo
     from lms.plugins.cli import plugins
@@ -18,7 +19,17 @@ def _add_area_commands() -> None:
     from lms.scheduler import scheduler
     from lms.setup import init
 
-    for command in (users, courses, cohorts, completion, plugins, demo, init, scheduler):
+    for command in (
+        users,
+        courses,
+        cohorts,
+        completion,
+        certificates,
+        plugins,
+        demo,
+        init,
+        scheduler,
+    ):
         lms_cli.add_command(command)
 
 

@@ -49,6 +49,17 @@ class Defaults:
 
     WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
     MAX_CONTENT_LENGTH = 8 * 1024 * 1024
+    # Certificates (docs/certificates.md)
+    CERTIFICATE_PAGE_SIZE = "A4"  # or "Letter"; always landscape
+    CERTIFICATE_ISSUER: str | None = None  # printed and shown on verification; default SITE_NAME
+    # The site's public address, e.g. "https://learning.example.org": printed on certificates
+    # as the verification address. Without it, the address of the request is used.
+    PUBLIC_BASE_URL: str | None = None
+    VERIFY_LIMIT_PER_IP = "30 per minute;300 per day"
+    # How long a bulk issue works inside the request that starts it; the scheduler (or
+    # `flask lms certificates run-batches`) does the rest.
+    CERTIFICATE_BATCH_SECONDS = 5
+
     SUPPORT_CONTACT = "your facilitator or your organisation's wellbeing team"
     SITE_NAME = "Learning"
 

@@ -143,6 +143,9 @@ def seed() -> None:
         _work_through(people["learner@example.org"], teams, steps=3, share=True)
         seed_sessions(facilitator, teams_cohort, people)
         bar.update(1)
+    from lms.certificates.demo import seed_certificates
+
+    seed_certificates(people)
 
 
 def _course(slug: str) -> Course:

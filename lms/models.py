@@ -3,6 +3,13 @@
 from lms.accounts.models import Membership, OneTimeCode, Organisation, User
 from lms.audit.models import AuditEvent
 from lms.catalogue.models import ContentVersion, Course, Module, Step
+from lms.certificates.models import (
+    Certificate,
+    CertificateBatch,
+    CertificateBatchItem,
+    CertificateCounter,
+    CertificateName,
+)
 from lms.cohorts.models import (
     BulkEnrolmentUpload,
     Cohort,
@@ -27,6 +34,11 @@ __all__ = [
     "Booking",
     "BulkEnrolmentUpload",
     "CalendarFeed",
+    "Certificate",
+    "CertificateBatch",
+    "CertificateBatchItem",
+    "CertificateCounter",
+    "CertificateName",
     "Cohort",
     "CohortFacilitator",
     "CohortPlugin",

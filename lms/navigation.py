@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from flask import current_app, url_for
 from flask_login import current_user
 
-from lms.accounts.permissions import can
+from lms.accounts.permissions import can, holds_certificates
 
 log = logging.getLogger("lms.plugins")
 
@@ -31,6 +31,10 @@ def nav_items() -> list[Link]:
     ]
     facilitates = can(current_user, "facilitate")
     manages = can(current_user, "view_organisations")
+    if can(current_user, "view_people_certificates"):
+        links.append(Link("certificates", "Certificates", url_for("certificates.people"), 35))
+    elif holds_certificates(current_user):
+        links.append(Link("certificates", "Certificates", url_for("certificates.mine"), 35))
     if facilitates:
         links.append(Link("facilitate", "My cohorts", url_for("cohorts.index"), 40))
     if manages:

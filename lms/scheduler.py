@@ -155,13 +155,19 @@ def run_job(app: Flask, job_id: str, func: Callable[[], None]) -> bool:
         return True
 
 
+def core_jobs() -> list[tuple[str, Job]]:
+    """The core's own periodic jobs, as ``lms.<key>``."""
+    from lms.certificates.jobs import certificate_jobs
+
+    return [(f"lms.{job.key}", job) for job in (*CORE_JOBS, *certificate_jobs())]
+
+
 def build_scheduler(app: Flask) -> BlockingScheduler:
     """A scheduler with the core's jobs as ``lms.<key>`` and every loaded plugin's jobs as
     ``<plugin>.<key>``."""
     host: PluginHost = app.extensions["lms_plugins"]
     sched = BlockingScheduler(timezone="UTC", job_defaults=JOB_DEFAULTS)
-    jobs = [(f"lms.{job.key}", job) for job in CORE_JOBS]
-    for job_id, job in [*jobs, *host.jobs()]:
+    for job_id, job in [*core_jobs(), *host.jobs()]:
         sched.add_job(
             run_job,
             args=(app, job_id, job.func),
@@ -193,7 +199,7 @@ def _take_lock(lock: LeaderLock, wait: bool, poll_seconds: float) -> None:
 )
 @with_appcontext
 def scheduler(once: bool, list_jobs: bool, no_wait: bool) -> None:
-    """Run the plugins' periodic jobs (exactly one scheduler per site)."""
+    """Run the periodic jobs of the core and the plugins (exactly one scheduler per site)."""
     if has_request_context():
         raise click.ClickException("The scheduler never runs inside a web request.")
     app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]

@@ -147,6 +147,10 @@ def init_plugins(app: Flask) -> None:
 
     host = PluginHost(raise_errors=bool(app.config.get("TESTING")))
     host.load(app.config["PLUGINS"], app.config.get("PLUGIN_PATHS") or {})
+    # The core's own listeners: certificates follow completions and registers.
+    from lms.certificates.listeners import CertificateListener
+
+    host.pm.register(CertificateListener(), name=CertificateListener.name)
     app.extensions["lms_plugins"] = host
 
 
@@ -180,13 +184,14 @@ def register_blueprints(app: Flask) -> None:
     from lms.accounts.views import bp as accounts
     from lms.admin.views import bp as admin
     from lms.catalogue.views import bp as catalogue
+    from lms.certificates.views import bp as certificates
     from lms.cohorts.views import bp as cohorts
     from lms.home.views import bp as home
     from lms.live.views import bp as live
     from lms.progress.views import bp as progress
     from lms.reports.views import bp as reports
 
-    for bp in (home, accounts, catalogue, progress, cohorts, live, reports, admin):
+    for bp in (home, accounts, catalogue, progress, cohorts, live, certificates, reports, admin):
         app.register_blueprint(bp)
     host = app.extensions["lms_plugins"]
     for plugin_name, bp in host.registries.blueprints:

@@ -11,12 +11,13 @@ from sqlalchemy import bindparam, exists, select
 
 from lms.accounts.models import Membership, Organisation, User
 from lms.catalogue.models import Course, Step
+from lms.certificates.models import Certificate, CertificateBatch
 from lms.cohorts.models import Cohort, CohortFacilitator, Enrolment
 from lms.db import request_memo
 from lms.extensions import db
 from lms.live.models import Booking, LiveSession
 from lms.live.queries import live_booking
-from lms.progress.models import Reflection
+from lms.progress.models import CourseCompletion, Reflection
 
 Rule = Callable[[User, Any], bool]
 _RULES: dict[str, Rule] = {}
@@ -88,18 +89,30 @@ def facilitates(user: User, cohort: Cohort) -> bool:
     return any(f.id == user.id for f in cohort.facilitators)
 
 
-def _role_columns(user_id: Any) -> tuple[Any, Any]:
+def _role_columns(user_id: Any) -> tuple[Any, ...]:
     manages_any = exists().where(Membership.user_id == user_id, Membership.role == "manager")
     facilitates_any = exists().where(CohortFacilitator.user_id == user_id)
-    return manages_any.label("manages_any"), facilitates_any.label("facilitates_any")
+    # a certificate, or a completed course that may have earned one
+    holds_any = exists().where(Certificate.user_id == user_id) | exists().where(
+        CourseCompletion.user_id == user_id
+    )
+    return (
+        manages_any.label("manages_any"),
+        facilitates_any.label("facilitates_any"),
+        holds_any.label("holds_any"),
+    )
 
 
-def _roles(user: User) -> tuple[bool, bool]:
-    """(manages an organisation, facilitates a cohort): asked once per request."""
+Roles = tuple[bool, bool, bool]
 
-    def ask() -> tuple[bool, bool]:
+
+def _roles(user: User) -> Roles:
+    """(manages an organisation, facilitates a cohort, has certificates or may have earned
+    one): asked once per request, with the person when they are the one signed in."""
+
+    def ask() -> Roles:
         row = db.session.execute(select(*_role_columns(user.id))).one()
-        return bool(row[0]), bool(row[1])
+        return bool(row[0]), bool(row[1]), bool(row[2])
 
     return request_memo(("roles", user.id), ask)
 
@@ -114,9 +127,14 @@ def load_signed_in(user_id: int) -> User | None:
     row = db.session.execute(_signed_in_query(), {"user_id": user_id}).first()
     if row is None:
         return None
-    user, manages_any, facilitates_any = row
-    request_memo(("roles", user.id), lambda: (bool(manages_any), bool(facilitates_any)))
+    user, *facts = row
+    roles: Roles = (bool(facts[0]), bool(facts[1]), bool(facts[2]))
+    request_memo(("roles", user.id), lambda: roles)
     return user
+
+
+def holds_certificates(user: User) -> bool:
+    return _roles(user)[2]
 
 
 def is_facilitator(user: User) -> bool:
@@ -369,3 +387,52 @@ def _view_cohort_report(user: User, cohort: Cohort) -> bool:
 @rule("view_site_reports")
 def _view_site_reports(user: User, _obj: Any) -> bool:
     return user.is_admin
+
+
+# -- certificates -------------------------------------------------------------------------
+# A learner reaches only their own certificates; a manager those of people in the
+# organisations (and units) they manage; admins all. Only admins reissue or revoke.
+# Facilitators issue in bulk for their cohorts (and their sessions' attendees) and take the
+# PDFs of that bulk issue; verification by code needs no account at all.
+
+
+def manages_person(user: User, person: User) -> bool:
+    return any(manages(user, m.organisation) for m in person.memberships)
+
+
+@rule("view_certificate")
+def _view_certificate(user: User, certificate: Certificate) -> bool:
+    return certificate.user_id == user.id or user.is_admin or manages_person(user, certificate.user)
+
+
+@rule("download_certificate")
+def _download_certificate(user: User, certificate: Certificate) -> bool:
+    """A valid certificate for whoever may see it; a revoked or replaced one for admins."""
+    if not _view_certificate(user, certificate):
+        return False
+    return certificate.is_valid or user.is_admin
+
+
+@rule("reissue_certificate", "revoke_certificate")
+def _change_certificate(user: User, _certificate: Certificate) -> bool:
+    return user.is_admin
+
+
+@rule("view_people_certificates")
+def _view_people_certificates(user: User, _obj: Any) -> bool:
+    return user.is_admin or is_manager(user)
+
+
+@rule("issue_cohort_certificates")
+def _issue_cohort_certificates(user: User, cohort: Cohort) -> bool:
+    return user.is_admin or facilitates(user, cohort)
+
+
+@rule("issue_session_certificates")
+def _issue_session_certificates(user: User, session: LiveSession) -> bool:
+    return session.cohort is not None and hosts(user, session)
+
+
+@rule("view_certificate_batch")
+def _view_certificate_batch(user: User, batch: CertificateBatch) -> bool:
+    return user.is_admin or facilitates(user, batch.cohort)

@@ -59,7 +59,9 @@ def test_outline_and_step_pages_do_not_grow_with_course_size(
         )
     assert counts[0] == counts[1]
     outline, step_page = counts[0]
-    assert outline <= 12 and step_page <= 16, counts
+    # The step page's budget includes the navigation's one question of whether the person
+    # has certificates (or a completed course that may have earned one).
+    assert outline <= 12 and step_page <= 17, counts
 
 
 def test_manager_page_does_not_grow_with_people(

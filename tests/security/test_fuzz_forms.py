@@ -20,6 +20,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from lms.accounts.models import MEMBERSHIP_ROLES, ORGANISATION_TYPES, REGIONS
+from tests.route_tables.certificates import certificate_id
 from tests.security.conftest import SecurityWorld
 from tests.security.helpers import (
     PASSWORD,
@@ -467,6 +468,26 @@ FORMS: dict[str, Form] = {
         lambda sw: _step(sw, sw.quiz_step) + "/quiz",
         lambda sw: {"q0": ["1", "2", "3", "0", "-1"], "q1": ["1"]},
     ),
+    "certificates: the name to print": Form(
+        "learner",
+        lambda sw: "/certificates/name",
+        lambda sw: {"source": ["display", "legal"]},
+    ),
+    "certificates: reissue": Form(
+        "admin",
+        lambda sw: f"/certificates/{certificate_id(sw.world)}/reissue",
+        lambda sw: {"source": ["display", "legal"], "reason": ["Name changed"]},
+    ),
+    "certificates: revoke": Form(
+        "admin",
+        lambda sw: f"/certificates/{certificate_id(sw.world)}/revoke",
+        lambda sw: {"reason": ["Issued by mistake"]},
+    ),
+    "certificates: bulk issue": Form(
+        "facilitator",
+        lambda sw: f"/cohorts/{sw.cohort.id}/certificates/issue",
+        lambda sw: {},
+    ),
     "content note: continue": Form(
         "learner",
         lambda sw: f"/courses/{sw.course.slug}/modules/{sw.module.key}/continue",
@@ -590,7 +611,7 @@ def test_a_nul_character_anywhere_is_bad_input(
 ) -> None:
     """PostgreSQL can't store NUL in text, so it is refused up front on every database."""
     spec = FORMS[name]
-    url = spec.url(sw)
+    url = spec.url(sw)  # made once, below every attempt's savepoint (NUL is refused first)
     plausible = {k: (v or ["x"])[0] for k, v in spec.fields(sw).items()}
     for field_name in plausible:
         body = {**plausible, field_name: f"{plausible[field_name]}\x00"}

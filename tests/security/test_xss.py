@@ -200,9 +200,19 @@ def test_names_pronouns_organisations_and_reflections_are_escaped_on_every_page(
     )
     assert created.status_code == 303, created.get_data(as_text=True)
 
+    from tests.route_tables.certificates import learners_certificate
+
+    certificate = learners_certificate(world)  # printing the name given above
+    assert payload in certificate.issued_name
     pages = [
         (learner, "/"),
         (learner, "/account"),
+        (learner, "/certificates"),
+        (learner, "/certificates/name"),
+        (learner, f"/certificates/{certificate.id}"),
+        (browser(world.manager), "/certificates/people"),
+        (admin, f"/certificates/{certificate.id}"),
+        (browser(None), f"/verify/{certificate.code}"),
         (learner, "/reflections"),
         (learner, step),
         (learner, f"/courses/{world.course.slug}"),

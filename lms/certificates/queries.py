@@ -1,0 +1,169 @@
+"""Reading certificates for pages: a fixed number of queries whatever the rows."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import exists, func, select
+from sqlalchemy.orm import joinedload
+
+from lms.accounts.models import Membership, Organisation, User
+from lms.certificates.models import (
+    Certificate,
+    CertificateBatch,
+    CertificateBatchItem,
+)
+from lms.certificates.services import normalise_code
+from lms.cohorts.models import Enrolment
+from lms.extensions import db
+from lms.live.models import ATTENDED, Attendance, LiveSession
+from lms.progress.models import CourseCompletion
+
+PAGE_SIZE = 50
+
+
+def has_certificates(user: Any) -> bool:
+    """Does the person have a certificate, or a completed course that may have earned one
+    (for the navigation)? One query."""
+    return bool(
+        db.session.scalar(
+            select(
+                exists().where(Certificate.user_id == user.id)
+                | exists().where(CourseCompletion.user_id == user.id)
+            )
+        )
+    )
+
+
+def certificates_of(user: User) -> list[Certificate]:
+    """The person's certificates, newest first (replaced and revoked ones too)."""
+    return list(
+        db.session.scalars(
+            select(Certificate)
+            .where(Certificate.user_id == user.id)
+            .order_by(Certificate.issued_at.desc(), Certificate.id.desc())
+        )
+    )
+
+
+def by_code(typed: str) -> Certificate | None:
+    """The certificate with this public code, however it was typed; None for anything else
+    (one lookup by a unique index, whatever was typed)."""
+    code = normalise_code(typed or "")
+    if not code or len(code) > 64:
+        return None
+    return db.session.scalar(
+        select(Certificate)
+        .where(Certificate.code == code)
+        .options(joinedload(Certificate.replaced_by))
+    )
+
+
+def _managed_organisation_ids(user: User) -> set[int]:
+    """Organisations the person manages, with every unit inside them."""
+    managed = user.organisation_ids("manager")
+    parents = dict(db.session.execute(select(Organisation.id, Organisation.parent_id)).all())
+    found = set(managed)
+    changed = True
+    while changed:
+        changed = False
+        for org_id, parent_id in parents.items():
+            if parent_id in found and org_id not in found:
+                found.add(org_id)
+                changed = True
+    return found
+
+
+def people_certificates(viewer: User, page: int = 1) -> Any:
+    """Certificates an admin (all) or a manager (their organisations' people) may see."""
+    query = select(Certificate).order_by(Certificate.issued_at.desc(), Certificate.id.desc())
+    if not viewer.is_admin:
+        members = select(Membership.user_id).where(
+            Membership.organisation_id.in_(_managed_organisation_ids(viewer))
+        )
+        query = query.where(Certificate.user_id.in_(members))
+    return db.paginate(query, page=page, per_page=PAGE_SIZE, error_out=False)
+
+
+@dataclass
+class BatchView:
+    batch: CertificateBatch
+    items: list[CertificateBatchItem]
+    counts: dict[str, int] = field(default_factory=dict)
+    certificates: dict[int, Certificate] = field(default_factory=dict)
+
+    @property
+    def total(self) -> int:
+        return len(self.items)
+
+    @property
+    def pending(self) -> int:
+        return self.counts.get("pending", 0)
+
+    @property
+    def done(self) -> int:
+        return self.total - self.pending
+
+    @property
+    def finished(self) -> bool:
+        return self.pending == 0
+
+
+def batch_view(batch: CertificateBatch) -> BatchView:
+    """A bulk issue with each person's state and, for those who have one now, their
+    certificate (someone waiting for their name may have confirmed it since)."""
+    items = list(
+        db.session.scalars(
+            select(CertificateBatchItem)
+            .join(Enrolment, Enrolment.id == CertificateBatchItem.enrolment_id)
+            .join(User, User.id == Enrolment.user_id)
+            .where(CertificateBatchItem.batch_id == batch.id)
+            .order_by(User.display_name, CertificateBatchItem.id)
+        )
+    )
+    counts: dict[str, int] = dict(
+        db.session.execute(
+            select(CertificateBatchItem.state, func.count())
+            .where(CertificateBatchItem.batch_id == batch.id)
+            .group_by(CertificateBatchItem.state)
+        ).all()
+    )
+    certificates = {
+        c.enrolment_id: c
+        for c in db.session.scalars(
+            select(Certificate).where(
+                Certificate.enrolment_id.in_([i.enrolment_id for i in items]),
+                Certificate.status == "valid",
+            )
+        )
+    }
+    return BatchView(batch, items, counts, certificates)
+
+
+def batches_of(cohort_id: int, limit: int = 10) -> list[CertificateBatch]:
+    return list(
+        db.session.scalars(
+            select(CertificateBatch)
+            .where(CertificateBatch.cohort_id == cohort_id)
+            .order_by(CertificateBatch.created_at.desc(), CertificateBatch.id.desc())
+            .limit(limit)
+        )
+    )
+
+
+def sessions_with_register(cohort_id: int) -> list[LiveSession]:
+    """The cohort's sessions whose register shows someone who came, newest first."""
+    return list(
+        db.session.scalars(
+            select(LiveSession)
+            .where(
+                LiveSession.cohort_id == cohort_id,
+                LiveSession.status == "scheduled",
+                select(Attendance.id)
+                .where(Attendance.session_id == LiveSession.id, Attendance.status.in_(ATTENDED))
+                .exists(),
+            )
+            .order_by(LiveSession.starts_at.desc())
+        )
+    )
