@@ -5,7 +5,7 @@ Each measurement runs in a fresh Python process, so the peak RSS is that export'
 (the app and its libraries included, as a worker would hold them):
 
     python bench/files.py csv --db bench/results/bench-full.sqlite3
-    python bench/files.py certificate --db bench/results/bench-full.sqlite3
+    python bench/files.py certificate --db bench/results/bench-full.sqlite3  # ``lms`` vs reportlab
 
 ``bench/run.py`` calls both and folds the JSON they print into its own.
 """
@@ -51,6 +51,7 @@ def _app(db_path: Path, results: Path) -> Any:
             "SECRET_KEY": "files-" + "x" * 32,
             "ENV_NAME": "benchmark",
             "RATELIMIT_ENABLED": False,
+            "PUBLIC_BASE_URL": "https://learning.example.org",
         }
     )
 
@@ -96,7 +97,52 @@ def run_in_subprocess(kind: str, db_path: Path, results: Path) -> dict[str, Any]
     return parsed
 
 
-MEASUREMENTS = {"csv": measure_csv}
+def measure_certificate(db_path: Path, results: Path, n: int = 15) -> dict[str, Any]:
+    """The seeded holder's certificate rendered by the LMS (xhtml2pdf, no cache) against
+    the same certificate drawn on a bare reportlab canvas: medians of ``n`` renders once
+    fonts and templates are loaded, as in a running worker; the process's very first
+    render (fonts read from disk) is reported on its own."""
+    import statistics
+
+    from certificates_reportlab import draw_certificate  # bench/certificates_reportlab.py
+
+    from lms.certificates.models import Certificate
+    from lms.certificates.rendering.fields import fields_of
+    from lms.certificates.rendering.pdf import render_pdf
+    from lms.extensions import db
+
+    summary = json.loads(Path(f"{db_path}.json").read_text())
+    holder = summary.get("certificate_holder") or {}
+    app = _app(db_path, results)
+    with app.app_context():
+        certificate = db.session.get(Certificate, holder.get("certificate_id") or 0)
+        if certificate is None:
+            raise click.ClickException("The seeded database has no certificate holder.")
+
+        def median_ms(work: Any) -> float:
+            times = []
+            for _ in range(n):
+                started = time.perf_counter()
+                work()
+                times.append(time.perf_counter() - started)
+            return 1000 * statistics.median(times)
+
+        started = time.perf_counter()
+        render_pdf(certificate)
+        cold_ms = 1000 * (time.perf_counter() - started)
+        fields = fields_of(certificate)
+        draw_certificate(fields)
+        lms_ms = median_ms(lambda: render_pdf(certificate))
+        reportlab_ms = median_ms(lambda: draw_certificate(fields))
+    return {
+        "cert_render_ms": round(lms_ms, 1),
+        "cert_reportlab_ms": round(reportlab_ms, 1),
+        "cert_render_vs_reportlab": round(lms_ms / reportlab_ms, 2),
+        "cert_first_render_in_process_ms": round(cold_ms, 1),
+    }
+
+
+MEASUREMENTS = {"csv": measure_csv, "certificate": measure_certificate}
 
 
 @click.command()

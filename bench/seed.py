@@ -23,8 +23,8 @@ Shape (see bench/README.md for the reasoning):
   acknowledgements the pages ask for), the last row is only viewed and is where the
   learner resumes. Module and course completions follow from the steps exactly as the
   completion engine would derive them (``lms completion recompute`` adds nothing);
-* exactly ``--completions`` course completions (certificates are not built yet; these are
-  the rows a certificate would be issued for) and exactly ``--progress-rows`` step rows;
+* exactly ``--completions`` course completions, each with its certificate
+  (bench/seed_certificates.py), and exactly ``--progress-rows`` step rows;
 * 30 % of learners have not started this year's courses: their not-yet-done steps are the
   pool the mark-complete benchmark posts to (each a real first insert).
 """
@@ -436,6 +436,7 @@ def seed(db_path: Path, scale: Scale, *, editions: int | None = None, seed_value
     from lms.accounts.passwords import hash_password
     from lms.catalogue.models import Course
     from lms.catalogue.services import import_all, import_many
+    from lms.certificates.models import Certificate
     from lms.extensions import db
     from lms.models import (
         Cohort,
@@ -641,6 +642,11 @@ def seed(db_path: Path, scale: Scale, *, editions: int | None = None, seed_value
                             {"user_id": uid, "subject": subject, "at": now - timedelta(days=1)},
                         )
                 w.flush()
+        click.echo("Certificates for every completed enrolment", err=True)
+        from seed_certificates import seed_certificates  # bench/seed_certificates.py
+
+        certified = seed_certificates(rng)
+        db.session.remove()
         # No ANALYZE: a live database has no planner statistics unless someone runs it.
         with engine.connect() as conn:
             tallies = {
@@ -656,6 +662,7 @@ def seed(db_path: Path, scale: Scale, *, editions: int | None = None, seed_value
                     Reflection.__table__,
                     QuizAttempt.__table__,
                     NoteAcknowledgement.__table__,
+                    Certificate.__table__,
                 )
             }
             largest = conn.execute(
@@ -687,6 +694,7 @@ def seed(db_path: Path, scale: Scale, *, editions: int | None = None, seed_value
             "organisation_id": largest[0],
             "members": largest[1],
         },
+        "certificate_holder": certified.get("certificate_holder"),
         "team_learners": info["team"],
         "fresh_learners": info["fresh"],
     }

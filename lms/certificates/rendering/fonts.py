@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from fontTools.ttLib import TTFont
 from markupsafe import Markup, escape
 
 
@@ -76,6 +75,8 @@ def fonts_dir() -> Path:
 
 @cache
 def _cmap(path: str) -> frozenset[int]:
+    from fontTools.ttLib import TTFont  # on first use: a worker may never need it
+
     font = TTFont(path, lazy=True)
     try:
         return frozenset(font.getBestCmap() or {})

@@ -14,11 +14,9 @@ import io
 import logging
 import threading
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import segno
 from flask import current_app, render_template
-from xhtml2pdf import pisa
-from xhtml2pdf.config.resources import ResourceAccessPolicy
 
 from lms.certificates.designs import design
 from lms.certificates.models import Certificate
@@ -30,6 +28,12 @@ from lms.certificates.rendering.fonts import (
     in_fonts,
     text_direction,
 )
+
+if TYPE_CHECKING:
+    from xhtml2pdf.config.resources import ResourceAccessPolicy
+
+# segno, xhtml2pdf and ReportLab are imported when a certificate is first rendered, so a
+# worker that never renders one does not carry them (tens of MB).
 
 log = logging.getLogger("lms.certificates")
 
@@ -54,6 +58,8 @@ def qr_data_uri(url: str) -> str:
     """A QR code of ``url`` (error correction M) as a PNG data URI. The design sizes it to
     3.5 cm with CSS (xhtml2pdf draws an SVG at its own size whatever the CSS says); ten
     pixels a module keeps it sharp at that size."""
+    import segno
+
     qr = segno.make(url, error="m", micro=False)
     return str(qr.png_data_uri(border=2, scale=10))
 
@@ -80,6 +86,8 @@ def link_callback(uri: str, _rel: str | None = None) -> str:
 
 
 def _policy() -> ResourceAccessPolicy:
+    from xhtml2pdf.config.resources import ResourceAccessPolicy
+
     roots = _asset_roots()
     return ResourceAccessPolicy.server(roots[0], extra_roots=tuple(roots[1:]), allow_remote=False)
 
@@ -117,6 +125,8 @@ class _Collect(logging.Handler):
 
 def html_to_pdf(html: str) -> bytes:
     """Render ``html`` (a certificate design) to PDF bytes, or raise."""
+    from xhtml2pdf import pisa
+
     out = io.BytesIO()
     collected = _Collect()
     xhtml2pdf_log = logging.getLogger("xhtml2pdf")
