@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 WIDTH, HEIGHT = 640, 240
 LEFT, RIGHT, TOP, BOTTOM = 44, 12, 16, 40
+LABEL_CHAR_WIDTH, LABEL_GAP = 7, 14
 
 
 @dataclass(frozen=True)
@@ -69,7 +70,10 @@ def bar_chart(title: str, points: Sequence[tuple[str, int]], unit: str = "comple
     plot_height = HEIGHT - TOP - BOTTOM
     plot_width = WIDTH - LEFT - RIGHT
     slot = plot_width / max(len(points), 1)
-    every = max(1, math.ceil(len(points) / 12))  # at most 12 labels under the bars
+    # as many labels under the bars as fit side by side (12px text: ~7 units a character)
+    longest = max((len(label) for label, _value in points), default=1)
+    fit = max(1, int(plot_width // (longest * LABEL_CHAR_WIDTH + LABEL_GAP)))
+    every = max(1, math.ceil(len(points) / fit))
     bars = []
     for index, (label, value) in enumerate(points):
         height = plot_height * value / top

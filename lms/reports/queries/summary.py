@@ -1,8 +1,7 @@
 """The headline figures at the top of a dashboard.
 
-Each figure is one query. To add one (certificates issued, once certificates exist), write
-its function here and add a ``Figure`` to ``FIGURES``; the dashboard and its tests pick it
-up from there.
+Each figure is one query. To add one, write its function (here or in a queries module)
+and add a ``Figure`` to ``FIGURES``; the dashboard and its tests pick it up from there.
 """
 
 from __future__ import annotations
@@ -11,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from lms.reports.filters import Filters
-from lms.reports.queries import attendance, enrolments
+from lms.reports.queries import attendance, certificates, enrolments
 from lms.reports.scope import ReportScope
 
 
@@ -42,6 +41,7 @@ FIGURES: tuple[Figure, ...] = (
     Figure("enrolments", "Enrolments", _enrolled),
     Figure("completed", "Completed", _completed),
     Figure("attended", "Places at sessions attended", attendance.sessions_attended),
+    Figure("certificates", "Certificates issued", certificates.certificates_issued),
 )
 
 
