@@ -86,8 +86,12 @@ def _cmap(path: str) -> frozenset[int]:
 
 def coverage(family: Family) -> frozenset[int]:
     """Code points every coverage face of ``family`` can draw."""
-    folder = fonts_dir()
-    sets = [_cmap(str(folder / name)) for name in _COVERAGE_FACES[family.name]]
+    return _coverage(str(fonts_dir()), family.name)
+
+
+@cache
+def _coverage(folder: str, family_name: str) -> frozenset[int]:
+    sets = [_cmap(str(Path(folder) / name)) for name in _COVERAGE_FACES[family_name]]
     return frozenset.intersection(*sets)
 
 
@@ -96,20 +100,29 @@ def _ignorable(char: str) -> bool:
     return char.isspace() or unicodedata.category(char) in ("Cf", "Cc")
 
 
-def family_for(char: str) -> Family | None:
+Coverage = list[tuple[Family, frozenset[int]]]
+
+
+def _coverages() -> Coverage:
+    folder = str(fonts_dir())
+    return [(family, _coverage(folder, family.name)) for family in FAMILIES]
+
+
+def family_for(char: str, coverages: Coverage | None = None) -> Family | None:
     if _ignorable(char):
         return None
-    for family in FAMILIES:
-        if ord(char) in coverage(family):
+    for family, points in coverages or _coverages():
+        if ord(char) in points:
             return family
     return None
 
 
 def unprintable(text: str) -> list[str]:
     """The characters of ``text`` no shipped font can draw, each once, in order."""
+    coverages = _coverages()
     missing: dict[str, None] = {}
     for char in text:
-        if not _ignorable(char) and family_for(char) is None:
+        if not _ignorable(char) and family_for(char, coverages) is None:
             missing[char] = None
     return list(missing)
 
@@ -130,8 +143,9 @@ def in_fonts(text: str) -> Markup:
         pieces.append(chunk)
         run.clear()
 
+    coverages = _coverages()
     for char in text:
-        family = family_for(char)
+        family = family_for(char, coverages)
         if family is not None and family is not current:
             flush()
             current = family
