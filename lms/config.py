@@ -40,6 +40,10 @@ class Defaults:
     # Sign-in limits (Flask-Limiter syntax). Per IP and per account name.
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_HEADERS_ENABLED = True
+    # How many reverse proxies (nginx, a load balancer) stand in front of the app and set
+    # X-Forwarded-For/-Proto. 0: none, the client's address is the connection's. Behind a
+    # proxy, set it, or every visitor shares the proxy's address in the per-IP limits.
+    PROXY_COUNT = 0
     SIGN_IN_LIMIT_PER_IP = "30 per 5 minutes"
     SIGN_IN_LIMIT_PER_ACCOUNT = "5 per minute;20 per hour"
 
@@ -53,7 +57,8 @@ class Defaults:
     CERTIFICATE_PAGE_SIZE = "A4"  # or "Letter"; always landscape
     CERTIFICATE_ISSUER: str | None = None  # printed and shown on verification; default SITE_NAME
     # The site's public address, e.g. "https://learning.example.org": printed on certificates
-    # as the verification address. Without it, the address of the request is used.
+    # as the verification address. Required in production; elsewhere, without it, the
+    # address of the request is used.
     PUBLIC_BASE_URL: str | None = None
     VERIFY_LIMIT_PER_IP = "30 per minute;300 per day"
     # How long a bulk issue works inside the request that starts it; the scheduler (or
@@ -98,4 +103,11 @@ def check_production(config: Any) -> None:
         raise RuntimeError(
             "Refusing to start: set LMS_SECRET_KEY to a long random value "
             "(python -c 'import secrets; print(secrets.token_hex(32))')."
+        )
+    base = str(config.get("PUBLIC_BASE_URL") or "")
+    if not base.startswith(("https://", "http://")):
+        # Certificates print it; taken from requests, it would be whatever Host a client sent.
+        raise RuntimeError(
+            "Refusing to start: set LMS_PUBLIC_BASE_URL to the site's public address "
+            "(e.g. https://learning.example.org); certificates print it for verification."
         )

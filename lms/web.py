@@ -7,6 +7,7 @@ from typing import Any
 
 from flask import Flask, abort, flash, g, redirect, request, session, url_for
 from flask_login import current_user, logout_user
+from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter, Map
 
 from lms.db import MAX_ID, configure_sqlite, set_write_intent, utcnow
@@ -29,6 +30,11 @@ CSP = {
 
 
 def init_extensions(app: Flask) -> None:
+    proxies = int(app.config.get("PROXY_COUNT") or 0)
+    if proxies > 0:
+        # Trust that many proxies' X-Forwarded-For/-Proto: the client's real address for the
+        # per-IP limits, and https for secure cookies. Never more than really stand in front.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)  # type: ignore[method-assign]
     configure_sqlite(app)
     db.init_app(app)
     migrate.init_app(app, db, directory=str(_migrations_dir()))

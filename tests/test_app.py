@@ -43,13 +43,43 @@ def test_production_refuses_a_weak_secret_key(tmp_path, key):
         create_app({"ENV_NAME": "production", "SECRET_KEY": key, "INSTANCE_PATH": str(tmp_path)})
 
 
+PRODUCTION = {
+    "ENV_NAME": "production",
+    "SECRET_KEY": "k" * 40,
+    "PUBLIC_BASE_URL": "https://learning.example.org",
+}
+
+
+@pytest.mark.parametrize("base", [None, "", "learning.example.org"])
+def test_production_refuses_to_take_its_address_from_requests(tmp_path, base):
+    settings = {**PRODUCTION, "PUBLIC_BASE_URL": base, "INSTANCE_PATH": str(tmp_path)}
+    with pytest.raises(RuntimeError, match="LMS_PUBLIC_BASE_URL"):
+        create_app(settings)
+
+
 def test_production_sends_cookies_only_over_https(tmp_path):
-    app = create_app(
-        {"ENV_NAME": "production", "SECRET_KEY": "k" * 40, "INSTANCE_PATH": str(tmp_path)}
-    )
+    app = create_app({**PRODUCTION, "INSTANCE_PATH": str(tmp_path)})
     assert app.config["SESSION_COOKIE_SECURE"] is True
     assert app.config["REMEMBER_COOKIE_SECURE"] is True
     assert app.config["SESSION_COOKIE_NAME"].startswith("__Host-")
+
+
+def test_behind_proxies_the_client_address_is_the_forwarded_one(tmp_path):
+    app = create_app({"PROXY_COUNT": 1, "INSTANCE_PATH": str(tmp_path)})
+
+    @app.get("/whoami-test")
+    def whoami() -> str:
+        from flask import request
+
+        return f"{request.remote_addr} {request.scheme}"
+
+    client = app.test_client()
+    headers = {"X-Forwarded-For": "203.0.113.7", "X-Forwarded-Proto": "https"}
+    assert client.get("/whoami-test", headers=headers).text == "203.0.113.7 https"
+    direct = create_app({"INSTANCE_PATH": str(tmp_path / "direct")})
+    direct.add_url_rule("/whoami-test", view_func=whoami)
+    answer = direct.test_client().get("/whoami-test", headers=headers).text
+    assert answer == "127.0.0.1 http"  # without PROXY_COUNT the header is not believed
 
 
 def test_nothing_migrates_at_start_up(tmp_path):

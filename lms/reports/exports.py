@@ -37,10 +37,14 @@ _XML_UNSAFE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
 def neutralise(text: str) -> str:
-    """``text`` as a cell no spreadsheet runs: a leading ``'`` where it could be a formula."""
+    """``text`` as a cell no spreadsheet runs: control characters a spreadsheet would drop
+    go first, then a leading ``'`` where what is left could start a formula."""
+    if text.startswith(FORMULA_STARTS):
+        return "'" + _XML_UNSAFE.sub("", text)
+    text = _XML_UNSAFE.sub("", text)
     if text.startswith(FORMULA_STARTS):
         text = "'" + text
-    return text.replace("\x00", "")
+    return text
 
 
 def cell_text(value: Any) -> str:
@@ -62,7 +66,8 @@ def cell_text(value: Any) -> str:
 def csv_chunks(columns: Iterable[str], rows: Iterable[Iterable[Any]]) -> Iterator[str]:
     """The CSV file in pieces: a byte-order mark and the header, then batches of rows."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
+    # every cell quoted: a cell holding a separator of another locale (``;``) stays one cell
+    writer = csv.writer(buffer, lineterminator="\r\n", quoting=csv.QUOTE_ALL)
     buffer.write("\ufeff")
     writer.writerow([neutralise(c) for c in columns])
     for count, row in enumerate(rows, 1):

@@ -29,6 +29,10 @@ from lms.reports.scope import ReportScope, units_below
 FILTER_NAMES = ("course", "cohort", "unit", "from", "to", "session")
 
 
+#: Dates a report can be asked about (the day after the last must still be a date).
+FIRST_YEAR, LAST_YEAR = 1900, 2999
+
+
 @dataclass(frozen=True)
 class Filters:
     """Validated filters. Dates are inclusive days; ``None`` means "not filtered"."""
@@ -184,6 +188,9 @@ def read_filters(scope: ReportScope, args: MultiDict[str, str]) -> FilterResult:
         session_id = None
         messages.append("That session isn't one you can report on.")
     date_from, date_to = form.date_from.data, form.date_to.data
+    for name, value in (("date_from", date_from), ("date_to", date_to)):
+        if value is not None and not FIRST_YEAR <= value.year <= LAST_YEAR:
+            problems[name] = f"Please choose a date between {FIRST_YEAR} and {LAST_YEAR}."
     if date_from and date_to and date_to < date_from:
         problems["date_to"] = "The end date is before the start date. Please swap them."
     for name, message in problems.items():

@@ -15,7 +15,7 @@ from sqlalchemy import insert, select
 from lms.cohorts.models import Enrolment
 from lms.extensions import db
 from lms.reports import queries
-from lms.reports.exports import cell_text, neutralise, write_csv
+from lms.reports.exports import cell_text, csv_chunks, neutralise, write_csv
 from lms.reports.tables import TABLES, export_csv
 from tests.reports.conftest import ReportWorld, headings, read_csv
 
@@ -28,6 +28,18 @@ def test_formula_starts_are_neutralised(value: str):
     assert safe.startswith("'")
     assert "\x00" not in safe
     assert cell_text(value) == safe
+
+
+def test_a_formula_behind_control_characters_is_neutralised_too():
+    # a spreadsheet drops the invisible characters and would then see the formula
+    assert neutralise("\x01=2+2") == "'=2+2"
+    assert neutralise("\x1b\x02@SUM(A1)") == "'@SUM(A1)"
+    assert neutralise("Ada\x07 Archer") == "Ada Archer"
+
+
+def test_every_csv_cell_is_quoted_so_other_separators_stay_inside():
+    chunks = "".join(csv_chunks(["Name"], [["Smith;=1+1"], ["Ada"]]))
+    assert chunks.splitlines()[1:] == ['"Smith;=1+1"', '"Ada"']
 
 
 def test_plain_values_are_left_alone():
@@ -203,7 +215,7 @@ def test_a_100000_row_export_never_holds_the_rows(rw: ReportWorld, monkeypatch):
     assert sink.size > 5_000_000
     assert peak < 12 * 1024 * 1024, f"peak {peak / 1e6:.1f} MB"
     assert len(chunks) > 50 and max(chunks) <= queries.CHUNK
-    assert sink.head.startswith("\ufeffName,Service number,Organisation,Course,Cohort")
+    assert sink.head.startswith('\ufeff"Name","Service number","Organisation","Course","Cohort"')
 
 
 def test_write_csv_counts_rows_and_round_trips():
@@ -211,4 +223,4 @@ def test_write_csv_counts_rows_and_round_trips():
     rows = [("Ada", 3, date(2026, 1, 2)), ("=bad", None, None)]
     assert write_csv(out, ("Name", "Count", "Day"), rows) == 2
     lines = out.getvalue().lstrip("\ufeff").splitlines()
-    assert lines == ["Name,Count,Day", "Ada,3,2026-01-02", "'=bad,,"]
+    assert lines == ['"Name","Count","Day"', '"Ada","3","2026-01-02"', '"\'=bad","",""']

@@ -87,6 +87,8 @@ def test_enrolments_and_attendance_tables(rw: ReportWorld, client, sign_in):
         ({"from": "31/02/2026"}, "Please enter a date like 31/01/2026."),
         ({"from": "not a date"}, "Please enter a date like 31/01/2026."),
         ({"from": "2026-05-01", "to": "2026-04-01"}, "The end date is before the start date."),
+        ({"to": "9999-12-31"}, "Please choose a date between 1900 and 2999."),
+        ({"from": "0001-01-01"}, "Please choose a date between 1900 and 2999."),
         ({"course": "99999999999999999999"}, "Please choose one from the list."),
         ({"course": "-3"}, "Please choose one from the list."),
         ({"cohort": "2147483647"}, "Please choose one from the list."),

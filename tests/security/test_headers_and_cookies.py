@@ -73,7 +73,9 @@ def test_security_headers_on_normal_and_error_pages(app: Flask, world: World, br
 
 @pytest.fixture
 def production(make_app: Callable[..., Flask]) -> Flask:
-    app = make_app(ENV_NAME="production", SECRET_KEY="x" * 40)
+    app = make_app(
+        ENV_NAME="production", SECRET_KEY="x" * 40, PUBLIC_BASE_URL="https://lms.example.org"
+    )
     with app.app_context():
         db.session.add(
             User(
