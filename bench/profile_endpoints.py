@@ -95,8 +95,8 @@ def _token(client: Any) -> str:
 def profile(
     db_path: Path, summary: dict[str, Any], names: list[str], out_dir: Path
 ) -> dict[str, Any]:
+    from load import open_pairs  # bench/load.py
     from pyinstrument import Profiler
-    from run import open_pairs  # bench/run.py
     from sqlalchemy import event
 
     from lms import create_app
