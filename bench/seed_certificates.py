@@ -29,6 +29,7 @@ def seed_certificates(rng: random.Random) -> dict[str, Any]:
 
     from lms.accounts.models import User
     from lms.catalogue.models import Course
+    from lms.certificates.designs import kind_of
     from lms.certificates.models import Certificate, CertificateCounter, CertificateName
     from lms.certificates.services import confirm_name
     from lms.certificates.services.eligibility import certificate_details
@@ -44,6 +45,7 @@ def seed_certificates(rng: random.Random) -> dict[str, Any]:
             Enrolment.completed_at,
             User.display_name,
             Course.retired,
+            Course.certificate_template,
         )
         .join(Cohort, Cohort.id == Enrolment.cohort_id)
         .join(Course, Course.id == Cohort.course_id)
@@ -54,7 +56,10 @@ def seed_certificates(rng: random.Random) -> dict[str, Any]:
     if not done:
         return {"certificates": 0}
     # the holder's certificate is on a live course, issued by the service; the rest written
-    held = next((row for row in done if not row.retired), done[0])
+    held = next(
+        (r for r in done if not r.retired and kind_of(r.certificate_template) == "completion"),
+        done[0],
+    )
     holder_id = held.user_id
     others = [row for row in done if row.id != held.id]
 
@@ -79,8 +84,8 @@ def seed_certificates(rng: random.Random) -> dict[str, Any]:
                 "cohort_id": row.cohort_id,
                 "course_id": row.course_id,
                 "issue_number": 1,
-                "kind": "completion",
-                "template_key": "completion",
+                "kind": kind_of(row.certificate_template),
+                "template_key": row.certificate_template,
                 "template_version": 1,
                 "code": _code(rng),
                 "number": f"{issued_at.year}-{counters[issued_at.year]:06d}",
