@@ -57,6 +57,12 @@ def _app(db_path: Path, results: Path) -> Any:
 
 
 def _peak_rss_mb() -> float:
+    """This process's peak RSS since it started. ``VmHWM`` rather than ``getrusage``: Linux
+    carries ``ru_maxrss`` over from the parent across fork and exec, so a child started by
+    a large ``run.py`` would report the parent's peak."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return round(int(line.split()[1]) / 1024, 1)
     return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
 
 
