@@ -22,7 +22,7 @@ from lms.catalogue.models import Course
 from lms.cohorts.forms import FriendlyDateField, optional_id
 from lms.cohorts.models import Cohort, Enrolment
 from lms.extensions import db
-from lms.live.models import LiveSession
+from lms.live.models import Booking, LiveSession
 from lms.reports.scope import ReportScope, units_below
 
 #: Query-string names of the filters, in the order links carry them.
@@ -214,10 +214,20 @@ def read_filters(scope: ReportScope, args: MultiDict[str, str]) -> FilterResult:
 
 
 def _session_in(scope: ReportScope, session_id: int | None) -> bool:
-    """Whether a session exists and (for a cohort's report) belongs to the cohort."""
+    """Whether the session is one the scope can report on: a session of the cohort (for a
+    cohort's report), or one someone in the organisations booked (for theirs), so that
+    other sessions' ids answer exactly as ids that don't exist."""
     if session_id is None:
         return False
     query = select(LiveSession.id).where(LiveSession.id == session_id)
     if scope.cohort_ids is not None:
         query = query.where(LiveSession.cohort_id.in_(scope.cohort_ids))
+    if scope.organisation_ids is not None:
+        query = query.where(
+            exists().where(
+                Booking.session_id == LiveSession.id,
+                Membership.user_id == Booking.user_id,
+                Membership.organisation_id.in_(scope.organisation_ids),
+            )
+        )
     return db.session.scalar(query) is not None

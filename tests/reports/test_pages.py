@@ -185,3 +185,21 @@ def test_the_filter_form_sends_what_the_page_reads(rw: ReportWorld, client, sign
     assert 'value="2026-01-02"' in body
     chosen = page(client, f"/organisations/{rw.trust.id}", course=rw.teams.id)
     assert f'<option value="{rw.teams.id}" selected>Teams</option>' in chosen
+
+
+def test_a_session_nobody_in_the_organisation_booked_answers_as_an_unknown_one(
+    rw: ReportWorld, client, sign_in, factories
+):
+    from tests.reports.conftest import add_session
+
+    other = factories.cohort(rw.teams)
+    theirs = add_session(other, "Their session", rw.session.starts_at)
+    register(theirs, rw.outsider, "present")  # booked only by another organisation's person
+    sign_in(rw.manager)
+    base = f"/organisations/{rw.trust.id}/attendance"
+    unknown = client.get(base, query_string={"session": "2147483000"})
+    elsewhere = client.get(base, query_string={"session": str(theirs.id)})
+    ours = client.get(base, query_string={"session": str(rw.session.id)})
+    assert unknown.status_code == elsewhere.status_code == 400
+    assert "Their session" not in elsewhere.get_data(as_text=True)
+    assert ours.status_code == 200
