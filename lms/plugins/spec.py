@@ -27,6 +27,7 @@ from lms.plugins.types import (
 if TYPE_CHECKING:
     from lms.accounts.models import User
     from lms.catalogue.models import Course, Module, Step
+    from lms.certificates.models import Certificate
     from lms.cohorts.models import Enrolment
     from lms.live.models import Attendance, Booking, LiveSession
 
@@ -214,4 +215,20 @@ def lms_attendance_recorded(session: LiveSession, attendances: list[Attendance])
     partial). Completion has already been recomputed in the same commit. Returns nothing.
 
     Example: ``exports.queue(session, [a for a in attendances if a.status != "absent"])``.
+    """
+
+
+# -- Events of certificates (lms.certificates): fired after the commit of the change --------
+
+
+@hookspec
+def lms_certificate_issued(certificate: Certificate) -> None:
+    """A certificate was issued: the first for an enrolment, or a reissue replacing one.
+
+    Fires after the commit that issued it, once per certificate: when the learner confirms
+    their name, when a completion or register earns it, from a bulk issue, or from an
+    admin's reissue (the old certificate's ``replaced_by_id`` then points to this one).
+    ``certificate.code`` is the public verification code. Returns nothing.
+
+    Example: ``outbox.queue_certificate_ready(certificate.user, certificate)``.
     """

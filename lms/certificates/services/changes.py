@@ -16,7 +16,7 @@ from lms.certificates.models import Certificate
 from lms.certificates.services.issuing import name_choices, new_code, next_number, printable_problem
 from lms.db import begin_write, utcnow
 from lms.errors import Conflict, InvalidInput
-from lms.events import commit
+from lms.events import after_commit, commit
 from lms.extensions import db
 
 MAX_REASON = 300
@@ -111,6 +111,7 @@ def reissue(
         replaced_by=new.id,
         reason=why,
     )
+    after_commit("lms_certificate_issued", certificate=new)
     commit()
     return new
 

@@ -32,7 +32,7 @@ from lms.certificates.services.eligibility import (
 from lms.cohorts.models import Cohort, Enrolment
 from lms.db import begin_write, insert_ignore, utcnow
 from lms.errors import InvalidInput
-from lms.events import commit
+from lms.events import after_commit, commit
 from lms.extensions import db
 
 CODE_BYTES = 20  # 160 random bits, written as 32 base32 characters
@@ -179,6 +179,7 @@ def issue_for(enrolment: Enrolment, actor: User | None = None) -> Certificate | 
         )
     )
     assert certificate is not None
+    after_commit("lms_certificate_issued", certificate=certificate)
     audit.record(
         actor,
         "certificate.issue",

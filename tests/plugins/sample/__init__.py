@@ -177,6 +177,10 @@ class SamplePlugin(Plugin):
         RECEIVED.append(("lms_course_completed", {"user": user, "course": course}))
 
     @hookimpl
+    def lms_certificate_issued(self, certificate: Any) -> None:
+        RECEIVED.append(("lms_certificate_issued", {"certificate": certificate}))
+
+    @hookimpl
     def lms_session_booked(self, booking: Any) -> None:
         RECEIVED.append(("lms_session_booked", {"booking": booking}))
 
