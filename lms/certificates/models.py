@@ -138,7 +138,7 @@ class CertificateCounter(Model):
 BATCH_ITEM_STATES = {
     "pending": "Waiting its turn",
     "issued": "Issued",
-    "already": "Already had one",
+    "already": "Already has one (a revoked one is not issued again)",
     "waiting_name": "Waiting for the learner to confirm their name",
     "not_eligible": "Hasn't met the course's requirements yet",
 }
