@@ -62,8 +62,8 @@ def request_memo(key: Hashable, compute: Callable[[], T]) -> T:
     """``compute()`` once per request for ``key`` (a fact several checks of one page need,
     such as "is this person enrolled on this course"). Writes forget every memo, so a fact
     is never read back from before a change made in the same request."""
-    if not has_request_context():
-        return compute()
+    if not has_request_context() or _write_intent.get():
+        return compute()  # inside a write, facts may change before the commit: ask again
     memo: dict[Hashable, Any] = request.__dict__.setdefault("_lms_memo", {})
     if key not in memo:
         memo[key] = compute()

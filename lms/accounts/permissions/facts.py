@@ -19,15 +19,11 @@ from lms.progress.models import CourseCompletion
 
 
 def is_enrolled(user: User, course: Course) -> bool:
-    query = select(
-        exists().where(
-            Enrolment.user_id == user.id,
-            Enrolment.cohort_id == Cohort.id,
-            Cohort.course_id == course.id,
-            Enrolment.status.in_(("active", "completed", "invited")),
-        )
-    )
-    return request_memo(("enrolled", user.id, course.id), lambda: bool(db.session.scalar(query)))
+    """Has a place (active, invited or completed) on a cohort of ``course``: the same
+    enrolment the page then shows, asked once per request."""
+    from lms.cohorts.services.enrolments import enrolment_for
+
+    return enrolment_for(user, course) is not None
 
 
 def facilitates_course(user: User, course: Course) -> bool:

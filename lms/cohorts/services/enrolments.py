@@ -16,7 +16,7 @@ from lms.audit import services as audit
 from lms.catalogue.models import Course
 from lms.cohorts.models import ENROLMENT_SOURCES, PLACE_STATUSES, Cohort, Enrolment
 from lms.cohorts.services import places
-from lms.db import begin_write, insert_ignore, utcnow
+from lms.db import begin_write, insert_ignore, request_memo, utcnow
 from lms.errors import Conflict, InvalidInput, NotAllowed
 from lms.events import after_commit, commit
 from lms.extensions import db
@@ -24,8 +24,9 @@ from lms.progress.models import CourseCompletion
 
 
 def enrolment_for(user: User, course: Course) -> Enrolment | None:
-    """The learner's current enrolment on ``course`` (the most recent that still counts)."""
-    return db.session.scalar(
+    """The learner's current enrolment on ``course`` (the most recent that still counts).
+    Asked once per request outside writes (permission checks and the page share it)."""
+    query = (
         select(Enrolment)
         .join(Cohort, Cohort.id == Enrolment.cohort_id)
         .where(
@@ -36,6 +37,7 @@ def enrolment_for(user: User, course: Course) -> Enrolment | None:
         .order_by(Enrolment.enrolled_at.desc())
         .limit(1)
     )
+    return request_memo(("enrolment", user.id, course.id), lambda: db.session.scalar(query))
 
 
 def enrolment_on(user: User, cohort: Cohort) -> Enrolment | None:
