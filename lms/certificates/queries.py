@@ -5,10 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import exists, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
-from lms.accounts.models import Membership, Organisation, User
+from lms.accounts.models import Membership, User
+from lms.accounts.tree import with_units
 from lms.certificates.models import (
     Certificate,
     CertificateBatch,
@@ -18,22 +19,8 @@ from lms.certificates.services import normalise_code
 from lms.cohorts.models import Enrolment
 from lms.extensions import db
 from lms.live.models import ATTENDED, Attendance, LiveSession
-from lms.progress.models import CourseCompletion
 
 PAGE_SIZE = 50
-
-
-def has_certificates(user: Any) -> bool:
-    """Does the person have a certificate, or a completed course that may have earned one
-    (for the navigation)? One query."""
-    return bool(
-        db.session.scalar(
-            select(
-                exists().where(Certificate.user_id == user.id)
-                | exists().where(CourseCompletion.user_id == user.id)
-            )
-        )
-    )
 
 
 def certificates_of(user: User) -> list[Certificate]:
@@ -62,17 +49,7 @@ def by_code(typed: str) -> Certificate | None:
 
 def _managed_organisation_ids(user: User) -> set[int]:
     """Organisations the person manages, with every unit inside them."""
-    managed = user.organisation_ids("manager")
-    parents = dict(db.session.execute(select(Organisation.id, Organisation.parent_id)).all())
-    found = set(managed)
-    changed = True
-    while changed:
-        changed = False
-        for org_id, parent_id in parents.items():
-            if parent_id in found and org_id not in found:
-                found.add(org_id)
-                changed = True
-    return found
+    return set(with_units(user.organisation_ids("manager")))
 
 
 def people_certificates(viewer: User, page: int = 1) -> Any:

@@ -13,7 +13,7 @@ from sqlalchemy import and_, exists, func, or_, select
 
 from lms.accounts.models import User
 from lms.catalogue.models import Course
-from lms.cohorts.models import Cohort, Enrolment
+from lms.cohorts.models import PLACE_STATUSES, Cohort, Enrolment
 from lms.db import utcnow
 from lms.extensions import db
 from lms.live.models import ATTENDED, Attendance, Booking, LiveSession
@@ -301,7 +301,7 @@ def addable_learners(session: LiveSession) -> list[User]:
             .join(Enrolment, Enrolment.user_id == User.id)
             .where(
                 Enrolment.cohort_id == session.cohort_id,
-                Enrolment.status.in_(("active", "completed", "invited")),
+                Enrolment.status.in_(PLACE_STATUSES),
                 User.id.not_in(booked),
             )
             .order_by(User.display_name)

@@ -10,7 +10,7 @@ from sqlalchemy import DateTime, String, cast, literal_column, null, select, uni
 
 from lms.accounts.models import User
 from lms.catalogue.models import Course, Module, Step
-from lms.cohorts.models import Cohort, Enrolment
+from lms.cohorts.models import PLACE_STATUSES, Cohort, Enrolment
 from lms.db import request_memo
 from lms.extensions import db
 from lms.progress.models import CourseCompletion, ModuleCompletion, StepProgress
@@ -221,7 +221,7 @@ def learner_enrolments(user: User) -> list[Enrolment]:
             .join(Course, Course.id == Cohort.course_id)
             .where(
                 Enrolment.user_id == user.id,
-                Enrolment.status.in_(("active", "completed", "invited")),
+                Enrolment.status.in_(PLACE_STATUSES),
                 Course.retired.is_(False),
             )
             .order_by(Enrolment.last_activity_at.desc().nulls_last(), Enrolment.enrolled_at.desc())

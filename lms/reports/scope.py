@@ -7,15 +7,12 @@ build it only after ``can()`` has allowed the person to see it.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
-
 from lms.accounts.models import Organisation, User
+from lms.accounts.tree import organisation_tree, with_units
 from lms.cohorts.models import Cohort
-from lms.extensions import db
 
 
 @dataclass(frozen=True)
@@ -57,47 +54,16 @@ class ReportScope:
         )
 
 
-def _tree() -> tuple[dict[int, list[int]], dict[int, str]]:
-    """Children of every organisation, and every organisation's name: one query over the
-    (small) organisations table."""
-    children: dict[int, list[int]] = defaultdict(list)
-    names: dict[int, str] = {}
-    for org_id, parent_id, name in db.session.execute(
-        select(Organisation.id, Organisation.parent_id, Organisation.name).order_by(
-            Organisation.name
-        )
-    ):
-        names[org_id] = name
-        if parent_id is not None:
-            children[parent_id].append(org_id)
-    return children, names
-
-
-def _descendants(root_ids: set[int], children: dict[int, list[int]]) -> list[int]:
-    """``root_ids`` and every unit below them (units of units too), roots first."""
-    found: list[int] = []
-    seen: set[int] = set()
-    queue = sorted(root_ids)
-    while queue:
-        org_id = queue.pop(0)
-        if org_id in seen:
-            continue
-        seen.add(org_id)
-        found.append(org_id)
-        queue.extend(children.get(org_id, []))
-    return found
-
-
 def units_below(organisation_id: int) -> frozenset[int]:
     """The organisation and all its units."""
-    children, _names = _tree()
-    return frozenset(_descendants({organisation_id}, children))
+    return frozenset(with_units({organisation_id}))
 
 
 def organisation_scope(user: User | None, organisation: Organisation) -> ReportScope:
     """An organisation and its units: what its managers (and admins) see."""
-    children, names = _tree()
-    ids = _descendants({organisation.id}, children)
+    tree = organisation_tree()
+    ids = with_units({organisation.id}, tree)
+    names = tree[1]
     units = tuple((org_id, names[org_id]) for org_id in ids[1:])
     return ReportScope(
         user,

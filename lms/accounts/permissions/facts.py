@@ -11,7 +11,7 @@ from sqlalchemy import bindparam, exists, select
 from lms.accounts.models import Membership, Organisation, User
 from lms.catalogue.models import Course
 from lms.certificates.models import Certificate
-from lms.cohorts.models import Cohort, CohortFacilitator, Enrolment
+from lms.cohorts.models import PLACE_STATUSES, Cohort, CohortFacilitator, Enrolment
 from lms.db import request_memo
 from lms.extensions import db
 from lms.live.models import LiveSession
@@ -115,7 +115,7 @@ def members_of(organisation: Organisation) -> Any:
     return select(User).join(Membership).where(Membership.organisation_id == organisation.id)
 
 
-TAKING_PART = ("active", "completed", "invited")
+TAKING_PART = PLACE_STATUSES  # a place on the cohort, whatever stage it is at
 
 
 def takes_part(user: User, cohort: Cohort, statuses: tuple[str, ...] = TAKING_PART) -> bool:

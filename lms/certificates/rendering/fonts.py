@@ -84,13 +84,9 @@ def _cmap(path: str) -> frozenset[int]:
         font.close()
 
 
-def coverage(family: Family) -> frozenset[int]:
-    """Code points every coverage face of ``family`` can draw."""
-    return _coverage(str(fonts_dir()), family.name)
-
-
 @cache
 def _coverage(folder: str, family_name: str) -> frozenset[int]:
+    """Code points every coverage face of the family can draw."""
     sets = [_cmap(str(Path(folder) / name)) for name in _COVERAGE_FACES[family_name]]
     return frozenset.intersection(*sets)
 

@@ -136,12 +136,12 @@ def plugin_report_page(scope: ReportScope, key: str, endpoint: str, **args: Any)
         abort(404)
     require(can(current_user, report.permission, scope))
     result = filtered(scope)
-    page, failed = None, False
+    page, unavailable = None, False
     if result.ok:
         try:
             page = plugin_reports.page_of(report, result.scope, result.filters, page_number())
         except plugin_reports.ReportFailed:
-            failed = True
+            unavailable = True
     return render_template(
         "reports/plugin_report.html",
         report=report,
@@ -149,7 +149,7 @@ def plugin_report_page(scope: ReportScope, key: str, endpoint: str, **args: Any)
         organisation=scope.organisation,
         result=result,
         page=page,
-        failed=failed,
+        unavailable=unavailable,
         plugin_reports=plugin_reports.reports_for(current_user, scope),
         endpoint=endpoint,
         args={**args, "key": key},
