@@ -8,6 +8,7 @@ from typing import Any
 
 from flask import Flask
 
+from lms.app import LMSFlask
 from lms.config import load_config
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -22,7 +23,7 @@ def _find(name: str) -> str:
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     """Build the app: config, extensions, plugins, blueprints, CLI."""
-    app = Flask(
+    app = LMSFlask(
         __name__,
         instance_path=str((config or {}).get("INSTANCE_PATH") or ROOT / "instance"),
         instance_relative_config=True,
