@@ -13,20 +13,8 @@ from werkzeug.routing import IntegerConverter, Map
 from lms.db import MAX_ID, configure_sqlite, set_write_intent, utcnow
 from lms.errors import register_error_handlers
 from lms.events import discard_pending_events
-from lms.extensions import csrf, db, limiter, login_manager, migrate, talisman
-
-CSP = {
-    "default-src": "'self'",
-    "script-src": "'self'",
-    "style-src": "'self'",
-    "img-src": "'self' data:",
-    "media-src": "'self'",
-    "font-src": "'self'",
-    "object-src": "'none'",
-    "base-uri": "'none'",
-    "form-action": "'self'",
-    "frame-ancestors": "'none'",
-}
+from lms.extensions import csrf, db, limiter, login_manager, migrate
+from lms.headers import init_security_headers
 
 
 def init_extensions(app: Flask) -> None:
@@ -46,16 +34,7 @@ def init_extensions(app: Flask) -> None:
     login_manager.session_protection = "basic"
     app.config.setdefault("RATELIMIT_ENABLED", True)
     limiter.init_app(app)
-    talisman.init_app(
-        app,
-        force_https=False,
-        strict_transport_security=app.config["SESSION_COOKIE_SECURE"],
-        session_cookie_secure=app.config["SESSION_COOKIE_SECURE"],
-        content_security_policy=CSP,
-        frame_options="DENY",
-        referrer_policy="same-origin",
-        permissions_policy={"camera": "()", "microphone": "()", "geolocation": "()"},
-    )
+    init_security_headers(app)
     register_error_handlers(app)
     app.jinja_env.add_extension("jinja2.ext.do")
 
