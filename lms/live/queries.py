@@ -9,7 +9,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy import (
+    and_,
+    func,
+    or_,
+    select,
+)
 
 from lms.accounts.models import User
 from lms.catalogue.models import Course
@@ -155,67 +160,6 @@ def split_by_time(
     upcoming = [v for v in views if v.session.ends_at > now]
     past = [v for v in views if v.session.ends_at <= now]
     return upcoming, past[::-1]
-
-
-def upcoming_for(user: Any, limit: int = 10) -> list[SessionView]:
-    """``user``'s sessions still to come that they are booked on or waiting for, including
-    ones the host has cancelled (so they hear about it)."""
-    if getattr(user, "id", None) is None:
-        return []
-    sessions = list(
-        db.session.scalars(
-            select(LiveSession)
-            .join(Booking, Booking.session_id == LiveSession.id)
-            .where(
-                Booking.user_id == user.id,
-                Booking.status != "cancelled",
-                LiveSession.ends_at > utcnow(),
-            )
-            .order_by(LiveSession.starts_at, LiveSession.id)
-            .limit(limit)
-        )
-    )
-    return session_views(sessions, user)
-
-
-@dataclass(frozen=True)
-class CohortName:
-    id: int
-    name: str
-
-
-@dataclass
-class BookableCohort:
-    cohort: CohortName
-    sessions: int
-
-
-def bookable_cohorts(user: Any) -> list[BookableCohort]:
-    """Cohorts ``user`` takes part in that have sessions still open for booking which they
-    haven't booked, or joined the waiting list of, yet."""
-    if getattr(user, "id", None) is None:
-        return []
-    now = utcnow()
-    theirs = exists().where(
-        Booking.session_id == LiveSession.id,
-        Booking.user_id == user.id,
-        Booking.status.in_(("booked", "waitlisted")),
-    )
-    rows = db.session.execute(
-        select(Cohort.id, Cohort.name, func.count(LiveSession.id))
-        .join(Enrolment, Enrolment.cohort_id == Cohort.id)
-        .join(LiveSession, LiveSession.cohort_id == Cohort.id)
-        .where(
-            Enrolment.user_id == user.id,
-            Enrolment.status.in_(("active", "completed")),
-            LiveSession.status == "scheduled",
-            func.coalesce(LiveSession.booking_deadline, LiveSession.starts_at) > now,
-            ~theirs,
-        )
-        .group_by(Cohort.id, Cohort.name)
-        .order_by(Cohort.name)
-    ).all()
-    return [BookableCohort(CohortName(id_, name), count) for id_, name, count in rows]
 
 
 def feed_sessions(user: User, now: datetime | None = None) -> list[LiveSession]:

@@ -17,6 +17,7 @@ from lms.errors import LMSError
 from lms.live import queries, times
 from lms.live import services as live
 from lms.live.calendar import build_calendar
+from lms.live.dashboard import dashboard_sessions
 from lms.live.forms import (
     CANCEL_REASONS,
     SUGGESTED_ZONES,
@@ -80,10 +81,8 @@ def cohort_sessions_panel(cohort: Cohort) -> dict[str, Any]:
 @bp.app_template_global("my_sessions")
 def my_sessions_panel() -> dict[str, Any]:
     """Data for ``live/_my_sessions.html`` on the learner's dashboard."""
-    return {
-        "upcoming": queries.upcoming_for(current_user),
-        "bookable": queries.bookable_cohorts(current_user),
-    }
+    upcoming, bookable = dashboard_sessions(current_user)
+    return {"upcoming": upcoming, "bookable": bookable}
 
 
 # -- a cohort's sessions, and scheduling ----------------------------------------------------

@@ -312,7 +312,7 @@ def test_odd_numbers_get_a_message_not_an_error(client, sign_in, world, create_s
 
 
 def test_sessions_to_book_leave_out_the_ones_already_booked(world, create_session, learners):
-    from lms.live.queries import bookable_cohorts
+    from lms.live.dashboard import bookable_cohorts
 
     first = create_session(world.cohort, capacity=1)
     second = create_session(world.cohort, capacity=1)
