@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import cache
 from pathlib import Path
 
 from flask import (
@@ -15,7 +16,7 @@ from flask import (
     url_for,
 )
 from flask_login import current_user, login_required
-from sqlalchemy import select
+from sqlalchemy import Select, bindparam, select
 from werkzeug.wrappers import Response
 
 from lms.accounts.permissions import can, require
@@ -29,8 +30,13 @@ bp = Blueprint("catalogue", __name__)
 INLINE_TYPES = {".webm": "video/webm", ".mp4": "video/mp4", ".vtt": "text/vtt"}
 
 
+@cache
+def _course_by_slug() -> Select[Course]:
+    return select(Course).where(Course.slug == bindparam("slug"))
+
+
 def load_course(slug: str) -> Course:
-    course = db.session.scalar(select(Course).where(Course.slug == slug))
+    course = db.session.scalar(_course_by_slug(), {"slug": slug})
     if course is None:
         abort(404)
     return course

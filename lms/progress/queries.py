@@ -5,8 +5,10 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from functools import cache
+from typing import Any
 
-from sqlalchemy import DateTime, String, cast, literal_column, null, select, union_all
+from sqlalchemy import DateTime, String, bindparam, cast, literal_column, null, select, union_all
 
 from lms.accounts.models import User
 from lms.catalogue.models import Course, Module, Step
@@ -132,15 +134,15 @@ def _module_lines(course_ids: list[int]) -> list[ModuleLine]:
 _NO_DATE = cast(null(), DateTime)
 
 
-def _done(
-    user: User, course_ids: list[int]
-) -> tuple[set[int], set[int], dict[int, datetime | None]]:
-    """The learner's completed steps, modules and courses among ``course_ids``: one query."""
+@cache
+def _done_query() -> Any:
+    user_id: Any = bindparam("user_id")
+    course_ids: Any = bindparam("course_ids", expanding=True)
     steps = (
         select(literal_column("'step'", String).label("kind"), StepProgress.step_id, _NO_DATE)
         .join(Step, Step.id == StepProgress.step_id)
         .where(
-            StepProgress.user_id == user.id,
+            StepProgress.user_id == user_id,
             Step.course_id.in_(course_ids),
             StepProgress.completed_at.is_not(None),
         )
@@ -148,18 +150,25 @@ def _done(
     modules = (
         select(literal_column("'module'", String), ModuleCompletion.module_id, _NO_DATE)
         .join(Module, Module.id == ModuleCompletion.module_id)
-        .where(ModuleCompletion.user_id == user.id, Module.course_id.in_(course_ids))
+        .where(ModuleCompletion.user_id == user_id, Module.course_id.in_(course_ids))
     )
     courses = select(
         literal_column("'course'", String),
         CourseCompletion.course_id,
         CourseCompletion.completed_at,
-    ).where(CourseCompletion.user_id == user.id, CourseCompletion.course_id.in_(course_ids))
+    ).where(CourseCompletion.user_id == user_id, CourseCompletion.course_id.in_(course_ids))
+    return union_all(steps, modules, courses)
+
+
+def _done(
+    user: User, course_ids: list[int]
+) -> tuple[set[int], set[int], dict[int, datetime | None]]:
+    """The learner's completed steps, modules and courses among ``course_ids``: one query."""
     done_steps: set[int] = set()
     done_modules: set[int] = set()
     completed: dict[int, datetime | None] = {}
-    for row in db.session.execute(union_all(steps, modules, courses)):
-        kind, id_, at = row[0], row[1], row[2]
+    rows = db.session.execute(_done_query(), {"user_id": user.id, "course_ids": course_ids})
+    for kind, id_, at in rows:
         if kind == "step":
             done_steps.add(id_)
         elif kind == "module":
@@ -213,20 +222,23 @@ def _next_step(ordered: list[StepLine], resume_step_id: int | None) -> StepLine 
     return pending[0] if pending else None
 
 
-def learner_enrolments(user: User) -> list[Enrolment]:
-    return list(
-        db.session.scalars(
-            select(Enrolment)
-            .join(Cohort, Cohort.id == Enrolment.cohort_id)
-            .join(Course, Course.id == Cohort.course_id)
-            .where(
-                Enrolment.user_id == user.id,
-                Enrolment.status.in_(PLACE_STATUSES),
-                Course.retired.is_(False),
-            )
-            .order_by(Enrolment.last_activity_at.desc().nulls_last(), Enrolment.enrolled_at.desc())
-        ).unique()
+@cache
+def _enrolments_query() -> Any:
+    return (
+        select(Enrolment)
+        .join(Cohort, Cohort.id == Enrolment.cohort_id)
+        .join(Course, Course.id == Cohort.course_id)
+        .where(
+            Enrolment.user_id == bindparam("user_id"),
+            Enrolment.status.in_(PLACE_STATUSES),
+            Course.retired.is_(False),
+        )
+        .order_by(Enrolment.last_activity_at.desc().nulls_last(), Enrolment.enrolled_at.desc())
     )
+
+
+def learner_enrolments(user: User) -> list[Enrolment]:
+    return list(db.session.scalars(_enrolments_query(), {"user_id": user.id}).unique())
 
 
 def course_view(user: User, course: Course, enrolment: Enrolment | None) -> CourseView:

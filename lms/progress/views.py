@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
-from sqlalchemy import select
+from sqlalchemy import Select, bindparam, select
 from werkzeug.wrappers import Response
 
 from lms.accounts.permissions import can, require
@@ -23,11 +24,18 @@ from lms.progress.models import Reflection
 bp = Blueprint("progress", __name__)
 
 
+@cache
+def _live_step() -> Select[Step]:
+    return select(Step).where(
+        Step.course_id == bindparam("course_id"),
+        Step.key == bindparam("key"),
+        Step.retired_at.is_(None),
+    )
+
+
 def load_step(slug: str, key: str) -> tuple[Course, Step]:
     course = load_course(slug)
-    step = db.session.scalar(
-        select(Step).where(Step.course_id == course.id, Step.key == key, Step.retired_at.is_(None))
-    )
+    step = db.session.scalar(_live_step(), {"course_id": course.id, "key": key})
     if step is None:
         abort(404)
     return course, step

@@ -7,7 +7,9 @@ an enrolment, the learner keeps what they have done.
 
 from __future__ import annotations
 
-from sqlalchemy import exists, select
+from functools import cache
+
+from sqlalchemy import Select, bindparam, exists, select
 
 from lms.accounts.models import User
 from lms.accounts.services import find_by_sign_in_name
@@ -23,21 +25,29 @@ from lms.extensions import db
 from lms.progress.models import CourseCompletion
 
 
-def enrolment_for(user: User, course: Course) -> Enrolment | None:
-    """The learner's current enrolment on ``course`` (the most recent that still counts).
-    Asked once per request outside writes (permission checks and the page share it)."""
-    query = (
+@cache
+def _current_enrolment() -> Select[Enrolment]:
+    return (
         select(Enrolment)
         .join(Cohort, Cohort.id == Enrolment.cohort_id)
         .where(
-            Enrolment.user_id == user.id,
-            Cohort.course_id == course.id,
+            Enrolment.user_id == bindparam("user_id"),
+            Cohort.course_id == bindparam("course_id"),
             Enrolment.status.in_(PLACE_STATUSES),
         )
         .order_by(Enrolment.enrolled_at.desc())
         .limit(1)
     )
-    return request_memo(("enrolment", user.id, course.id), lambda: db.session.scalar(query))
+
+
+def enrolment_for(user: User, course: Course) -> Enrolment | None:
+    """The learner's current enrolment on ``course`` (the most recent that still counts).
+    Asked once per request outside writes (permission checks and the page share it)."""
+    params = {"user_id": user.id, "course_id": course.id}
+    return request_memo(
+        ("enrolment", user.id, course.id),
+        lambda: db.session.scalar(_current_enrolment(), params),
+    )
 
 
 def enrolment_on(user: User, cohort: Cohort) -> Enrolment | None:
