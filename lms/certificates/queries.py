@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy import Select, bindparam, func, select
+from sqlalchemy.orm import defer, joinedload, lazyload
 
 from lms.accounts.models import Membership, User
 from lms.accounts.tree import with_units
@@ -21,6 +22,23 @@ from lms.extensions import db
 from lms.live.models import ATTENDED, Attendance, LiveSession
 
 PAGE_SIZE = 50
+
+
+@cache
+def _for_download() -> Select[Certificate]:
+    return (
+        select(Certificate)
+        .where(Certificate.id == bindparam("certificate_id"))
+        .options(
+            lazyload(Certificate.user), lazyload(Certificate.course), defer(Certificate.details)
+        )
+    )
+
+
+def for_download(certificate_id: int) -> Certificate | None:
+    """The certificate behind a download: its own columns only (the person and the course
+    load if a check asks for them, and the printed details if it has to be rendered)."""
+    return db.session.scalar(_for_download(), {"certificate_id": certificate_id})
 
 
 def certificates_of(user: User) -> list[Certificate]:

@@ -21,9 +21,8 @@ from lms.certificates.rendering.fields import verify_url
 
 
 def cache_dir() -> Path:
-    folder = Path(current_app.instance_path) / "certificates"
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
+    """Where rendered certificates are kept (made when the first one is written)."""
+    return Path(current_app.instance_path) / "certificates"
 
 
 def cache_path(certificate: Certificate, size: str | None = None) -> Path:
@@ -41,6 +40,7 @@ def cached_pdf(certificate: Certificate, size: str | None = None) -> Path:
     if path.is_file():
         return path
     data = rendering.render_pdf(certificate, size)
+    path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".rendering-", suffix=".pdf")
     try:
         with os.fdopen(handle, "wb") as out:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, cast
 
-from flask import flash, redirect, render_template, send_file, url_for
+from flask import abort, flash, redirect, render_template, send_file, url_for
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
@@ -93,7 +93,9 @@ def show(certificate_id: int) -> str:
 @bp.get("/certificates/<int:certificate_id>/pdf")
 @login_required
 def pdf(certificate_id: int) -> Response:
-    certificate = get_or_404(Certificate, certificate_id)
+    certificate = queries.for_download(certificate_id)
+    if certificate is None:
+        abort(404)
     require(can(current_user, "download_certificate", certificate))
     path = cached_pdf(certificate)
     response = send_file(
