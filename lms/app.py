@@ -1,4 +1,5 @@
-"""The Flask application class: Flask, with the URLs of a request's pages built once."""
+"""The Flask application class: Flask, with links and the session cookie's serializer made
+once instead of on every request."""
 
 from __future__ import annotations
 
@@ -6,9 +7,25 @@ from typing import Any
 
 from flask import Flask
 from flask.globals import _cv_request
+from flask.sessions import SecureCookieSessionInterface
+from itsdangerous import URLSafeTimedSerializer
 
 #: Built URLs kept at most; the cache starts again when full (links are cheap to rebuild).
 URL_CACHE_SIZE = 20_000
+
+
+class SessionCookies(SecureCookieSessionInterface):
+    """Flask's signed session cookie, with its serializer made once per set of secret keys
+    rather than twice a request (reading the cookie and writing it)."""
+
+    def get_signing_serializer(self, app: Flask) -> URLSafeTimedSerializer | None:
+        keys = (app.secret_key, tuple(app.config.get("SECRET_KEY_FALLBACKS") or ()))
+        made = app.extensions.get("lms_session_serializer")
+        if made is None or made[0] != keys:
+            made = (keys, super().get_signing_serializer(app))
+            app.extensions["lms_session_serializer"] = made
+        serializer: URLSafeTimedSerializer | None = made[1]
+        return serializer
 
 
 class LMSFlask(Flask):
@@ -21,6 +38,8 @@ class LMSFlask(Flask):
     request. URL defaults functions would make the values depend on the request: with any
     registered, nothing is cached.
     """
+
+    session_interface = SessionCookies()
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

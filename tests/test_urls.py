@@ -57,3 +57,21 @@ def test_with_url_defaults_registered_nothing_is_remembered():
         assert url_for("page") == "/en/page"
         lang["value"] = "cy"
         assert url_for("page") == "/cy/page"
+
+
+def test_a_new_secret_key_signs_new_session_cookies(app):
+    from lms.app import SessionCookies
+
+    sessions = SessionCookies()
+    before = sessions.get_signing_serializer(app)
+    assert sessions.get_signing_serializer(app) is before
+    old_key = app.secret_key
+    try:
+        app.secret_key = "another-secret-key-long-enough-for-the-test"
+        after = sessions.get_signing_serializer(app)
+        assert after is not before
+        assert after is not None and before is not None
+        assert after.loads(after.dumps({"a": 1})) == {"a": 1}
+        assert before.dumps({"a": 1}) != after.dumps({"a": 1})
+    finally:
+        app.secret_key = old_key
