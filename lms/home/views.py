@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
 from flask import Blueprint, current_app, redirect, render_template, url_for
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from werkzeug.wrappers import Response
 
 from lms.accounts.permissions import can, require
@@ -17,25 +18,25 @@ from lms.progress import queries
 bp = Blueprint("home", __name__)
 
 
+@cache
+def _open_courses() -> Select[int, str, str, str]:
+    return (
+        select(Course.id, Course.slug, Course.title, Course.summary)
+        .where(Course.enrolment == "open", Course.retired.is_(False))
+        .order_by(Course.title)
+    )
+
+
 @bp.get("/")
 def dashboard() -> str | Response:
     if not current_user.is_authenticated:
         return redirect(url_for("accounts.sign_in"))
     require(can(current_user, "use_site"))
-    enrolments = queries.learner_enrolments(current_user)
-    views = queries.course_views(current_user, enrolments)
+    views = queries.course_views(current_user, queries.learner_places(current_user))
     in_progress = [v for v in views if v.completed_at is None]
     completed = [v for v in views if v.completed_at is not None]
     enrolled_ids = {v.course.id for v in views}
-    open_courses = [
-        c
-        for c in db.session.scalars(
-            select(Course)
-            .where(Course.enrolment == "open", Course.retired.is_(False))
-            .order_by(Course.title)
-        )
-        if c.id not in enrolled_ids
-    ]
+    open_courses = [c for c in db.session.execute(_open_courses()) if c.id not in enrolled_ids]
     host = current_app.extensions["lms_plugins"]
     widgets: list[Any] = [
         w for _p, w in host.collect_isolated("lms_dashboard_widgets", user=current_user)

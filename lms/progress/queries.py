@@ -57,12 +57,28 @@ class ModuleView:
         return sum(1 for s in self.steps if s.done)
 
 
+@dataclass(frozen=True)
+class CourseLine:
+    """What a learner's page shows of a course."""
+
+    id: int
+    slug: str
+    title: str
+
+
+@dataclass(frozen=True)
+class Place:
+    """A course the learner has a place on, and the step they were last on."""
+
+    course: CourseLine
+    resume_step_id: int | None = None
+
+
 @dataclass
 class CourseView:
-    course: Course
+    course: CourseLine
     modules: list[ModuleView]
     completed_at: datetime | None
-    enrolment: Enrolment | None = None
     next_step: StepLine | None = None
 
     @property
@@ -178,18 +194,18 @@ def _done(
     return done_steps, done_modules, completed
 
 
-def course_views(user: User, enrolments: list[Enrolment]) -> list[CourseView]:
-    """Progress through each enrolled course, in five queries whatever their number."""
-    courses = {e.cohort.course_id: e.cohort.course for e in enrolments}
-    course_ids = list(courses)
+def course_views(user: User, places: list[Place]) -> list[CourseView]:
+    """Progress through each course the learner has a place on, in a fixed number of
+    queries whatever their number."""
+    course_ids = list({place.course.id: None for place in places})
     if not course_ids:
         return []
     modules = _module_lines(course_ids)
     lines = _step_lines(course_ids)
     done_steps, done_modules, completed = _done(user, course_ids)
     views = []
-    for enrolment in enrolments:
-        course = courses[enrolment.cohort.course_id]
+    for place in places:
+        course = place.course
         module_views = {
             m.id: ModuleView(m, done=m.id in done_modules)
             for m in modules
@@ -202,8 +218,8 @@ def course_views(user: User, enrolments: list[Enrolment]) -> list[CourseView]:
         ]
         for line in ordered:
             module_views[line.module_id].steps.append(line)
-        view = CourseView(course, list(module_views.values()), completed.get(course.id), enrolment)
-        view.next_step = _next_step(ordered, enrolment.resume_step_id)
+        view = CourseView(course, list(module_views.values()), completed.get(course.id))
+        view.next_step = _next_step(ordered, place.resume_step_id)
         views.append(view)
     return views
 
@@ -241,15 +257,37 @@ def learner_enrolments(user: User) -> list[Enrolment]:
     return list(db.session.scalars(_enrolments_query(), {"user_id": user.id}).unique())
 
 
+@cache
+def _places_query() -> Any:
+    return (
+        select(Course.id, Course.slug, Course.title, Enrolment.resume_step_id)
+        .join(Cohort, Cohort.course_id == Course.id)
+        .join(Enrolment, Enrolment.cohort_id == Cohort.id)
+        .where(
+            Enrolment.user_id == bindparam("user_id"),
+            Enrolment.status.in_(PLACE_STATUSES),
+            Course.retired.is_(False),
+        )
+        .order_by(Enrolment.last_activity_at.desc().nulls_last(), Enrolment.enrolled_at.desc())
+    )
+
+
+def learner_places(user: User) -> list[Place]:
+    """The live courses the learner has a place on, the most recently active first."""
+    rows = db.session.execute(_places_query(), {"user_id": user.id})
+    return [Place(CourseLine(id_, slug, title), resume) for id_, slug, title, resume in rows]
+
+
 def course_view(user: User, course: Course, enrolment: Enrolment | None) -> CourseView:
     """One course's outline with the learner's progress (empty progress if not enrolled)."""
+    shown = CourseLine(course.id, course.slug, course.title)
     if enrolment is not None:
-        return course_views(user, [enrolment])[0]
+        return course_views(user, [Place(shown, enrolment.resume_step_id)])[0]
     module_views = {m.id: ModuleView(m) for m in _module_lines([course.id])}
     for line in _step_lines([course.id]).get(course.id, []):
         if line.module_id in module_views:
             module_views[line.module_id].steps.append(line)
-    return CourseView(course, list(module_views.values()), None)
+    return CourseView(shown, list(module_views.values()), None)
 
 
 def neighbours(step: Step) -> tuple[StepLine | None, StepLine | None]:
