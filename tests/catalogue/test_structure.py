@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import select, text, update
 
 from lms.catalogue import structure
 from lms.catalogue.models import Course, Module, Step
@@ -28,7 +28,7 @@ def _titles(shape: structure.CourseStructure) -> list[str]:
 
 def _behind_the_sessions_back(sql: str, **params: Any) -> None:
     """Change rows as another process would: on the connection, past the session's events."""
-    _db.session.connection().exec_driver_sql(sql, params)
+    _db.session.connection().execute(text(sql), params)
 
 
 def test_the_structure_holds_live_modules_and_steps_in_order(db: Any, create_course: Any) -> None:
