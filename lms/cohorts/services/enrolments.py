@@ -7,7 +7,8 @@ an enrolment, the learner keeps what they have done.
 
 from __future__ import annotations
 
-from sqlalchemy import exists, select
+from sqlalchemy import bindparam, exists, select
+from sqlalchemy.orm import contains_eager, lazyload
 
 from lms.accounts.models import User
 from lms.accounts.services import find_by_sign_in_name
@@ -22,22 +23,30 @@ from lms.events import after_commit, commit
 from lms.extensions import db
 from lms.progress.models import CourseCompletion
 
+# The cohort comes from the join the filter needs; its course is the caller's, already in
+# the session, so it is not read again.
+_CURRENT_ENROLMENT = (
+    select(Enrolment)
+    .join(Enrolment.cohort)
+    .options(contains_eager(Enrolment.cohort), lazyload(Enrolment.cohort, Cohort.course))
+    .where(
+        Enrolment.user_id == bindparam("user_id"),
+        Cohort.course_id == bindparam("course_id"),
+        Enrolment.status.in_(PLACE_STATUSES),
+    )
+    .order_by(Enrolment.enrolled_at.desc())
+    .limit(1)
+)
+
 
 def enrolment_for(user: User, course: Course) -> Enrolment | None:
     """The learner's current enrolment on ``course`` (the most recent that still counts).
     Asked once per request outside writes (permission checks and the page share it)."""
-    query = (
-        select(Enrolment)
-        .join(Cohort, Cohort.id == Enrolment.cohort_id)
-        .where(
-            Enrolment.user_id == user.id,
-            Cohort.course_id == course.id,
-            Enrolment.status.in_(PLACE_STATUSES),
-        )
-        .order_by(Enrolment.enrolled_at.desc())
-        .limit(1)
+    params = {"user_id": user.id, "course_id": course.id}
+    return request_memo(
+        ("enrolment", user.id, course.id),
+        lambda: db.session.scalar(_CURRENT_ENROLMENT, params),
     )
-    return request_memo(("enrolment", user.id, course.id), lambda: db.session.scalar(query))
 
 
 def enrolment_on(user: User, cohort: Cohort) -> Enrolment | None:
