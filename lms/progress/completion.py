@@ -1,25 +1,47 @@
 """The completion engine: step, module and course completion from what a learner did.
 
 Called inside the request (or command) that records progress, so completion is never a cron
-lag away. Every write is an idempotent single statement guarded by a unique constraint, so
-recording the same thing twice, or at the same moment, leaves one row. Earned completion is
-never taken away: a later content change or a stricter rule only ever adds.
+lag away. Every write is an idempotent single statement guarded by a unique constraint (or,
+for a step, by the empty ``completed_at`` it fills), so recording the same thing twice, or at
+the same moment, leaves one row and fires each event once. Earned completion is never taken
+away: a later content change or a stricter rule only ever adds.
+
+The course's structure (its modules, steps and rules) comes from the per-version cache of
+``lms.catalogue.structure``. What the learner has done is read inside the write transaction,
+in one query with the course's current version (an import committed meanwhile is seen and
+its structure used), so every decision is made on what is committed.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import (
+    String,
+    bindparam,
+    cast,
+    exists,
+    literal_column,
+    null,
+    select,
+    union_all,
+    update,
+)
+from sqlalchemy.orm.util import identity_key
 
+from lms.accounts.models import User
+from lms.catalogue import structure
 from lms.catalogue.models import Course, Module, Step
+from lms.catalogue.structure import CourseStructure
 from lms.cohorts.models import Cohort, Enrolment
 from lms.db import insert_ignore, utcnow
 from lms.events import after_commit
-from lms.extensions import db
+from lms.extensions import Model, db
 from lms.plugins.types import CompletionContext
 from lms.progress.models import (
     CourseCompletion,
@@ -30,6 +52,7 @@ from lms.progress.models import (
 )
 
 CORE_STEP_RULES = ("viewed", "marked_done", "quiz_passed", "reflection_submitted")
+ALL: Mapping[str, Any] = MappingProxyType({"rule": "all"})
 
 
 @dataclass
@@ -42,7 +65,7 @@ class Outcome:
 
 
 def rule_met(
-    rule: dict[str, Any],
+    rule: Mapping[str, Any],
     done: int,
     total: int,
     level: str,
@@ -91,26 +114,13 @@ def step_condition_met(step: Step, progress: StepProgress | None, user_id: int) 
         return progress is not None and progress.viewed_at is not None
     if rule == "marked_done":
         return progress is not None and progress.marked_done_at is not None
-    if rule == "quiz_passed":
-        return bool(
-            db.session.scalar(
-                select(QuizAttempt.id)
-                .where(
-                    QuizAttempt.user_id == user_id,
-                    QuizAttempt.step_id == step.id,
-                    QuizAttempt.passed.is_(True),
-                )
-                .limit(1)
-            )
-        )
-    if rule == "reflection_submitted":
-        return bool(
-            db.session.scalar(
-                select(Reflection.id).where(
-                    Reflection.user_id == user_id, Reflection.step_id == step.id
-                )
-            )
-        )
+    if rule in _DONE_WHEN:
+        params = {"p_user": user_id, "p_step": step.id}
+        return bool(db.session.scalar(select(_DONE_WHEN[rule]), params))
+    return _plugin_step_rule_met(rule, step, user_id)
+
+
+def _plugin_step_rule_met(rule: str, step: Step, user_id: int) -> bool:
     return bool(
         _plugin_rule(rule).check(
             CompletionContext(user_id=user_id, level="step", target=step, params={})
@@ -130,14 +140,7 @@ def complete_step(user_id: int, step: Step) -> bool:
     now = utcnow()
     insert_ignore(StepProgress, {"user_id": user_id, "step_id": step.id}, ["user_id", "step_id"])
     result = db.session.execute(
-        update(StepProgress)
-        .where(
-            StepProgress.user_id == user_id,
-            StepProgress.step_id == step.id,
-            StepProgress.completed_at.is_(None),
-        )
-        .values(completed_at=now)
-        .execution_options(synchronize_session=False)
+        _COMPLETE_STEP, {"p_user": user_id, "p_step": step.id, "p_now": now}
     )
     newly = bool(getattr(result, "rowcount", 0))
     if newly:
@@ -145,93 +148,154 @@ def complete_step(user_id: int, step: Step) -> bool:
     return newly
 
 
+@dataclass(frozen=True)
+class Subject:
+    """A learner acting on a step, taken before the write lock: the ids, the step's rule and
+    the course's structure as plain values (inside the lock, touching a row loaded before it
+    reads the row again), and the objects the event hooks are given."""
+
+    user: User
+    step: Step
+    module: Module  # held, so the module's event finds it without a query
+    course: Course
+    user_id: int
+    step_id: int
+    course_id: int
+    complete_when: str
+    structure: CourseStructure
+
+
+def subject_of(user: User, step: Step) -> Subject:
+    """``user`` acting on ``step``; call it before ``begin_write()``."""
+    module = step.module
+    shape = structure.of(module.course)
+    line = shape.step(step.id)
+    return Subject(
+        user=user,
+        step=step,
+        module=module,
+        course=module.course,
+        user_id=user.id,
+        step_id=step.id,
+        course_id=shape.course_id,
+        complete_when=line.complete_when if line is not None else step.complete_when,
+        structure=shape,
+    )
+
+
+def step_recorded(who: Subject) -> Outcome:
+    """The learner's progress row for the step was just written: complete the step if its
+    rule is now met and, if it newly is, bring module and course completion up to date."""
+    outcome = Outcome()
+    rule = who.complete_when
+    if rule not in CORE_STEP_RULES and not _plugin_step_rule_met(rule, who.step, who.user_id):
+        return outcome
+    statement = _COMPLETE_STEP_WHEN.get(rule, _COMPLETE_STEP)
+    result = db.session.execute(
+        statement, {"p_user": who.user_id, "p_step": who.step_id, "p_now": utcnow()}
+    )
+    if not getattr(result, "rowcount", 0):
+        return outcome
+    outcome.steps.append(who.step_id)
+    after_commit("lms_step_completed", user=who.user, step=who.step)
+    course_outcome = _recompute(who.user_id, who.structure, who.course, who.user)
+    outcome.modules, outcome.course = course_outcome.modules, course_outcome.course
+    return outcome
+
+
 def recompute_course(user_id: int, course: Course) -> Outcome:
     """Bring module and course completion up to date for one learner and course.
 
     A fixed number of queries whatever the size of the course.
     """
+    return _recompute(user_id, structure.of(course), course, None)
+
+
+def _recompute(user_id: int, shape: CourseStructure, course: Course, user: User | None) -> Outcome:
+    """Every live module of the course not yet complete is checked against its rule, then
+    the course against its own. What the learner has done is read in one query, with the
+    course's current version: an import that committed since ``shape`` was read is seen."""
     outcome = Outcome()
-    steps_by_module: dict[int, list[int]] = defaultdict(list)
-    for step_id, module_id in db.session.execute(
-        select(Step.id, Step.module_id).where(
-            Step.course_id == course.id, Step.retired_at.is_(None)
-        )
+    done_steps: set[int] = set()
+    done_modules: set[int] = set()
+    completed = False
+    version: tuple[int, str] | None = None
+    for kind, value, content_hash in db.session.execute(
+        _LEARNER_STATE, {"p_user": user_id, "p_course": shape.course_id}
     ):
-        steps_by_module[module_id].append(step_id)
-    modules = list(
-        db.session.scalars(
-            select(Module)
-            .where(Module.course_id == course.id, Module.retired_at.is_(None))
-            .order_by(Module.position)
-        )
-    )
-    done_steps = set(
-        db.session.scalars(
-            select(StepProgress.step_id)
-            .join(Step, Step.id == StepProgress.step_id)
-            .where(
-                StepProgress.user_id == user_id,
-                Step.course_id == course.id,
-                StepProgress.completed_at.is_not(None),
-            )
-        )
-    )
-    done_modules = set(
-        db.session.scalars(
-            select(ModuleCompletion.module_id)
-            .join(Module, Module.id == ModuleCompletion.module_id)
-            .where(ModuleCompletion.user_id == user_id, Module.course_id == course.id)
-        )
-    )
+        if kind == "s":
+            done_steps.add(value)
+        elif kind == "m":
+            done_modules.add(value)
+        elif kind == "c":
+            completed = True
+        else:
+            version = (value, content_hash)
+    if version is None:
+        return outcome
+    if not shape.matches(*version):
+        shape = structure.load([shape.course_id])[shape.course_id]
     now = utcnow()
-    for module in modules:
+    for module in shape.modules:
         if module.id in done_modules:
             continue
-        children = steps_by_module.get(module.id, [])
-        done_here = done_steps.intersection(children)
-        if rule_met(
-            module.completion_rule or {"rule": "all"},
-            len(done_here),
-            len(children),
-            "module",
-            module,
-            user_id,
-            done_here,
-            children,
-        ):
+        done_here = done_steps.intersection(module.step_ids)
+        if _met(module.completion_rule, done_here, module.step_ids, "module", module.id, user_id):
             if insert_ignore(
                 ModuleCompletion,
                 {"user_id": user_id, "module_id": module.id, "completed_at": now},
                 ["user_id", "module_id"],
             ):
                 outcome.modules.append(module.id)
-                after_commit("lms_module_completed", user=_user(user_id), module=module)
+                after_commit(
+                    "lms_module_completed",
+                    user=user or _user(user_id),
+                    module=_entity(Module, module.id),
+                )
             done_modules.add(module.id)
+    if completed:
+        return outcome
 
-    module_ids = [m.id for m in modules]
+    module_ids = tuple(m.id for m in shape.modules)
     done_live = done_modules.intersection(module_ids)
-    rule = course.completion_rule or {"rule": "all"}
-    if rule_met(
-        rule, len(done_live), len(module_ids), "course", course, user_id, done_live, module_ids
-    ) and insert_ignore(
+    rule = shape.completion_rule or ALL
+    if _met(rule, done_live, module_ids, "course", course, user_id) and insert_ignore(
         CourseCompletion,
         {
             "user_id": user_id,
-            "course_id": course.id,
+            "course_id": shape.course_id,
             "completed_at": now,
-            "content_version": course.content_version,
-            "rule": rule,
+            "content_version": shape.content_version,
+            "rule": structure.thaw(rule),
         },
         ["user_id", "course_id"],
     ):
         outcome.course = True
-        _mark_enrolments_completed(user_id, course, now)
-        after_commit("lms_course_completed", user=_user(user_id), course=course)
+        _mark_enrolments_completed(user_id, shape.course_id, now)
+        after_commit("lms_course_completed", user=user or _user(user_id), course=course)
     return outcome
 
 
-def _mark_enrolments_completed(user_id: int, course: Course, now: Any) -> None:
-    cohort_ids = select(Cohort.id).where(Cohort.course_id == course.id)
+def _met(
+    rule: Mapping[str, Any],
+    done_ids: set[int],
+    child_ids: tuple[int, ...],
+    level: str,
+    target: Any,
+    user_id: int,
+) -> bool:
+    """``rule_met`` for a module (``target`` its id) or a course (``target`` the Course).
+    The module row is loaded only for a rule that looks at it (attendance, a plugin's)."""
+    rule = rule or ALL
+    if level == "module" and rule.get("rule", "all") not in ("all", "any"):
+        target = _entity(Module, target)
+    return rule_met(
+        rule, len(done_ids), len(child_ids), level, target, user_id, done_ids, list(child_ids)
+    )
+
+
+def _mark_enrolments_completed(user_id: int, course_id: int, now: Any) -> None:
+    cohort_ids = select(Cohort.id).where(Cohort.course_id == course_id)
     db.session.execute(
         update(Enrolment)
         .where(
@@ -250,8 +314,6 @@ def recompute_everything(progress: Any = None) -> dict[str, int]:
     Gives the same answer as the in-request engine; only ever adds completion.
     ``progress`` is an optional callable told each (user, course) pair as it is done.
     """
-    from lms.accounts.models import User
-
     pairs = db.session.execute(
         select(StepProgress.user_id, Step.course_id)
         .join(Step, Step.id == StepProgress.step_id)
@@ -280,6 +342,69 @@ def recompute_everything(progress: Any = None) -> dict[str, int]:
 
 
 def _user(user_id: int) -> Any:
-    from lms.accounts.models import User
+    return _entity(User, user_id)
 
-    return db.session.get(User, user_id)
+
+def _entity(model: type[Any], ident: int) -> Any:
+    """The row already in the session (as it is: an expired one is read again only when
+    used, after the commit) or else loaded now."""
+    found = db.session.identity_map.get(identity_key(model, ident))
+    return found if found is not None else db.session.get(model, ident)
+
+
+# -- statements built once ----------------------------------------------------------------
+
+_PROGRESS = Model.metadata.tables[StepProgress.__tablename__]
+_THIS_ROW = (
+    (_PROGRESS.c.user_id == bindparam("p_user"))
+    & (_PROGRESS.c.step_id == bindparam("p_step"))
+    & _PROGRESS.c.completed_at.is_(None)
+)
+_DONE_WHEN = {
+    "quiz_passed": exists().where(
+        QuizAttempt.user_id == bindparam("p_user"),
+        QuizAttempt.step_id == bindparam("p_step"),
+        QuizAttempt.passed.is_(True),
+    ),
+    "reflection_submitted": exists().where(
+        Reflection.user_id == bindparam("p_user"), Reflection.step_id == bindparam("p_step")
+    ),
+}
+# Completing a step is one guarded UPDATE: only the first of two concurrent writers
+# changes the row (the other finds completed_at set), so only one fires the events.
+_COMPLETE_STEP = update(_PROGRESS).where(_THIS_ROW).values(completed_at=bindparam("p_now"))
+_COMPLETE_STEP_WHEN = {
+    "viewed": _COMPLETE_STEP.where(_PROGRESS.c.viewed_at.is_not(None)),
+    "marked_done": _COMPLETE_STEP.where(_PROGRESS.c.marked_done_at.is_not(None)),
+    **{rule: _COMPLETE_STEP.where(condition) for rule, condition in _DONE_WHEN.items()},
+}
+_NO_TEXT = cast(null(), String)
+_TABLES = Model.metadata.tables
+_STEPS, _MODULES = _TABLES[Step.__tablename__], _TABLES[Module.__tablename__]
+_MODULE_DONE = _TABLES[ModuleCompletion.__tablename__]
+_COURSE_DONE = _TABLES[CourseCompletion.__tablename__]
+_COURSES = _TABLES[Course.__tablename__]
+# Plain tables rather than the mapped classes: the statement then runs without the ORM's
+# compile step (this one runs inside every write that completes a step).
+_LEARNER_STATE = union_all(
+    select(literal_column("'s'", String), _PROGRESS.c.step_id, _NO_TEXT)
+    .join(_STEPS, _STEPS.c.id == _PROGRESS.c.step_id)
+    .where(
+        _PROGRESS.c.user_id == bindparam("p_user"),
+        _STEPS.c.course_id == bindparam("p_course"),
+        _PROGRESS.c.completed_at.is_not(None),
+    ),
+    select(literal_column("'m'", String), _MODULE_DONE.c.module_id, _NO_TEXT)
+    .join(_MODULES, _MODULES.c.id == _MODULE_DONE.c.module_id)
+    .where(
+        _MODULE_DONE.c.user_id == bindparam("p_user"),
+        _MODULES.c.course_id == bindparam("p_course"),
+    ),
+    select(literal_column("'c'", String), _COURSE_DONE.c.id, _NO_TEXT).where(
+        _COURSE_DONE.c.user_id == bindparam("p_user"),
+        _COURSE_DONE.c.course_id == bindparam("p_course"),
+    ),
+    select(
+        literal_column("'v'", String), _COURSES.c.content_version, _COURSES.c.content_hash
+    ).where(_COURSES.c.id == bindparam("p_course")),
+)

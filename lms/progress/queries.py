@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from functools import cache
@@ -11,6 +12,7 @@ from typing import Any
 from sqlalchemy import DateTime, String, bindparam, cast, literal_column, null, select, union_all
 
 from lms.accounts.models import User
+from lms.catalogue import structure
 from lms.catalogue.models import Course, Module, Step
 from lms.cohorts.models import PLACE_STATUSES, Cohort, Enrolment
 from lms.db import request_memo
@@ -26,7 +28,7 @@ class StepLine:
     type: str
     minutes: int
     module_id: int
-    content_note: dict | None
+    content_note: Mapping[str, Any] | None
     done: bool = False
 
 
@@ -39,7 +41,7 @@ class ModuleLine:
     key: str
     title: str
     summary: str
-    content_note: dict | None
+    content_note: Mapping[str, Any] | None
 
 
 @dataclass
@@ -106,45 +108,21 @@ def _step_lines(course_ids: list[int]) -> dict[int, list[StepLine]]:
 
 
 def _load_step_lines(course_ids: list[int]) -> dict[int, list[StepLine]]:
-    rows = db.session.execute(
-        select(
-            Step.id,
-            Step.key,
-            Step.title,
-            Step.type,
-            Step.minutes,
-            Step.module_id,
-            Step.content_note,
-            Step.course_id,
-        )
-        .join(Module, Module.id == Step.module_id)
-        .where(Step.course_id.in_(course_ids), Step.retired_at.is_(None))
-        .order_by(Module.position, Step.position)
-    )
     by_course: dict[int, list[StepLine]] = defaultdict(list)
-    for row in rows:
-        by_course[row.course_id].append(
-            StepLine(
-                row.id, row.key, row.title, row.type, row.minutes, row.module_id, row.content_note
-            )
-        )
+    for course_id, shape in structure.for_courses(course_ids).items():
+        by_course[course_id] = [
+            StepLine(s.id, s.key, s.title, s.type, s.minutes, s.module_id, s.content_note)
+            for s in shape.steps
+        ]
     return by_course
 
 
 def _module_lines(course_ids: list[int]) -> list[ModuleLine]:
-    rows = db.session.execute(
-        select(
-            Module.id,
-            Module.course_id,
-            Module.key,
-            Module.title,
-            Module.summary,
-            Module.content_note,
-        )
-        .where(Module.course_id.in_(course_ids), Module.retired_at.is_(None))
-        .order_by(Module.position)
-    )
-    return [ModuleLine(*row) for row in rows]
+    return [
+        ModuleLine(m.id, course_id, m.key, m.title, m.summary, m.content_note)
+        for course_id, shape in structure.for_courses(course_ids).items()
+        for m in shape.modules
+    ]
 
 
 _NO_DATE = cast(null(), DateTime)

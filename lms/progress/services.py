@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, func, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from lms.accounts.models import User
 from lms.catalogue.models import Course, Module, Step
@@ -12,8 +15,8 @@ from lms.cohorts.models import Cohort, Enrolment
 from lms.db import begin_write, insert_ignore, utcnow
 from lms.errors import InvalidInput, NotAllowed
 from lms.events import commit
-from lms.extensions import db
-from lms.progress.completion import Outcome, complete_step, recompute_course
+from lms.extensions import Model, db
+from lms.progress.completion import Outcome, Subject, step_recorded, subject_of
 from lms.progress.models import NoteAcknowledgement, QuizAttempt, Reflection, StepProgress
 
 MAX_REFLECTION_CHARS = 20_000
@@ -25,44 +28,23 @@ class QuizResult:
     outcome: Outcome
 
 
-def _touch_enrolments(user: User, step: Step) -> None:
+def _touch_enrolments(user_id: int, course_id: int, step_id: int) -> None:
     """Remember this step as the learner's place in every enrolment on its course."""
-    cohort_ids = select(Cohort.id).where(Cohort.course_id == step.course_id)
     db.session.execute(
-        update(Enrolment)
-        .where(Enrolment.user_id == user.id, Enrolment.cohort_id.in_(cohort_ids))
-        .values(resume_step_id=step.id, last_activity_at=utcnow())
-        .execution_options(synchronize_session=False)
+        _TOUCH_ENROLMENTS,
+        {"p_user": user_id, "p_course": course_id, "p_step": step_id, "p_now": utcnow()},
     )
 
 
-def _record(user: User, step: Step, **stamps: object) -> Outcome:
-    """Upsert the learner's progress row, then let the engine decide what is now complete."""
+def _record(who: Subject, *stamps: str) -> Outcome:
+    """Upsert the learner's progress row, stamping ``stamps`` (each set once, never moved),
+    then let the engine decide what is now complete."""
     now = utcnow()
-    inserted = insert_ignore(
-        StepProgress,
-        {"user_id": user.id, "step_id": step.id, **{k: now for k in stamps}},
-        ["user_id", "step_id"],
+    db.session.execute(
+        _upsert(stamps),
+        {"user_id": who.user_id, "step_id": who.step_id, **dict.fromkeys(stamps, now)},
     )
-    if not inserted and stamps:
-        for column in stamps:
-            field = getattr(StepProgress, column)
-            db.session.execute(
-                update(StepProgress)
-                .where(
-                    StepProgress.user_id == user.id,
-                    StepProgress.step_id == step.id,
-                    field.is_(None),
-                )
-                .values({column: now})
-                .execution_options(synchronize_session=False)
-            )
-    outcome = Outcome()
-    if complete_step(user.id, step):
-        outcome.steps.append(step.id)
-        course_outcome = recompute_course(user.id, step.module.course)
-        outcome.modules, outcome.course = course_outcome.modules, course_outcome.course
-    return outcome
+    return step_recorded(who)
 
 
 def open_step(user: User, step: Step, enrolment: Enrolment | None) -> None:
@@ -74,13 +56,15 @@ def open_step(user: User, step: Step, enrolment: Enrolment | None) -> None:
     )
     if already is not None and enrolment is not None and enrolment.resume_step_id == step.id:
         return  # nothing new to record
+    who = subject_of(user, step)
     begin_write()
-    _record(user, step, viewed_at=True)
-    _touch_enrolments(user, step)
+    _record(who, "viewed_at")
+    _touch_enrolments(who.user_id, who.course_id, who.step_id)
     commit()
 
 
 def mark_done(user: User, step: Step) -> Outcome:
+    """The learner marks ``step`` done; returns what that newly completed."""
     if step.complete_when in ("quiz_passed", "reflection_submitted"):
         raise InvalidInput(
             "This step is completed by "
@@ -90,9 +74,10 @@ def mark_done(user: User, step: Step) -> Outcome:
                 else "saving a reflection."
             )
         )
+    who = subject_of(user, step)
     begin_write()
-    outcome = _record(user, step, viewed_at=True, marked_done_at=True)
-    _touch_enrolments(user, step)
+    outcome = _record(who, "viewed_at", "marked_done_at")
+    _touch_enrolments(who.user_id, who.course_id, who.step_id)
     commit()
     return outcome
 
@@ -116,14 +101,15 @@ def submit_quiz(user: User, step: Step, answers: dict[int, int | None]) -> QuizR
         chosen.append(choice)
     score = sum(1 for q, c in zip(questions, chosen, strict=True) if q["answer"] == c)
     passed = score >= int(step.config.get("pass_mark", len(questions)))
+    who = subject_of(user, step)
     begin_write()
     attempt = QuizAttempt(
-        user_id=user.id, step_id=step.id, answers=chosen, score=score, passed=passed
+        user_id=who.user_id, step_id=who.step_id, answers=chosen, score=score, passed=passed
     )
     db.session.add(attempt)
     db.session.flush()
-    outcome = _record(user, step, viewed_at=True)
-    _touch_enrolments(user, step)
+    outcome = _record(who, "viewed_at")
+    _touch_enrolments(who.user_id, who.course_id, who.step_id)
     commit()
     return QuizResult(attempt=attempt, outcome=outcome)
 
@@ -175,37 +161,34 @@ def save_reflection(user: User, step: Step, body: str, *, share: bool) -> Outcom
             "There are no facilitators to share this with on your course, so "
             "your reflection stays private."
         )
+    cohort_id = cohort.id if cohort else None
+    who = subject_of(user, step)
     begin_write()
     now = utcnow()
-    reflection = db.session.scalar(
-        select(Reflection).where(Reflection.user_id == user.id, Reflection.step_id == step.id)
-    )
+    this_one = (Reflection.user_id == who.user_id, Reflection.step_id == who.step_id)
+    reflection = db.session.scalar(select(Reflection).where(*this_one))
     if reflection is None:
         inserted = insert_ignore(
             Reflection,
             {
-                "user_id": user.id,
-                "step_id": step.id,
+                "user_id": who.user_id,
+                "step_id": who.step_id,
                 "body": text,
                 "created_at": now,
                 "updated_at": now,
-                "shared_with_cohort_id": cohort.id if cohort else None,
+                "shared_with_cohort_id": cohort_id,
             },
             ["user_id", "step_id"],
         )
         if not inserted:  # saved at the same moment in another tab: keep the latest words
-            reflection = db.session.scalar(
-                select(Reflection).where(
-                    Reflection.user_id == user.id, Reflection.step_id == step.id
-                )
-            )
+            reflection = db.session.scalar(select(Reflection).where(*this_one))
     if reflection is not None:
         reflection.body = text
         reflection.updated_at = now
-        reflection.shared_with_cohort_id = cohort.id if cohort else None
+        reflection.shared_with_cohort_id = cohort_id
         db.session.flush()
-    outcome = _record(user, step, viewed_at=True)
-    _touch_enrolments(user, step)
+    outcome = _record(who, "viewed_at")
+    _touch_enrolments(who.user_id, who.course_id, who.step_id)
     commit()
     return outcome
 
@@ -238,17 +221,52 @@ def has_acknowledged(user: User, target: Module | Step) -> bool:
 
 def acknowledge_note(user: User, target: Module | Step) -> None:
     """The learner read the content note and chose to continue."""
+    values = {"user_id": user.id, "subject": note_subject(target)}
     begin_write()
-    insert_ignore(
-        NoteAcknowledgement,
-        {"user_id": user.id, "subject": note_subject(target), "at": utcnow()},
-        ["user_id", "subject"],
-    )
+    insert_ignore(NoteAcknowledgement, {**values, "at": utcnow()}, ["user_id", "subject"])
     commit()
 
 
 def come_back_later(user: User, step: Step) -> None:
     """Keep the learner's place at ``step`` without counting anything against them."""
+    user_id, course_id, step_id = user.id, step.course_id, step.id
     begin_write()
-    _touch_enrolments(user, step)
+    _touch_enrolments(user_id, course_id, step_id)
     commit()
+
+
+# -- statements built once ----------------------------------------------------------------
+
+# Plain tables rather than the mapped classes: these run in every write of a step's
+# progress, and so skip the ORM's compile step.
+_ENROLMENTS = Model.metadata.tables[Enrolment.__tablename__]
+_COHORTS = Model.metadata.tables[Cohort.__tablename__]
+_TOUCH_ENROLMENTS = (
+    update(_ENROLMENTS)
+    .where(
+        _ENROLMENTS.c.user_id == bindparam("p_user"),
+        _ENROLMENTS.c.cohort_id.in_(
+            select(_COHORTS.c.id).where(_COHORTS.c.course_id == bindparam("p_course"))
+        ),
+    )
+    .values(resume_step_id=bindparam("p_step"), last_activity_at=bindparam("p_now"))
+)
+_PROGRESS = Model.metadata.tables[StepProgress.__tablename__]
+_UPSERTS: dict[tuple[str, tuple[str, ...]], Any] = {}
+
+
+def _upsert(stamps: tuple[str, ...]) -> Any:
+    """INSERT the progress row with ``stamps``, or on a row already there set the ones still
+    empty (one statement: concurrent writers leave one row and the first stamps)."""
+    dialect = db.session.get_bind().dialect.name
+    statement = _UPSERTS.get((dialect, stamps))
+    if statement is None:
+        insert = pg_insert if dialect == "postgresql" else sqlite_insert
+        base = insert(_PROGRESS)
+        statement = base.on_conflict_do_update(
+            index_elements=["user_id", "step_id"],
+            set_={s: func.coalesce(_PROGRESS.c[s], base.excluded[s]) for s in stamps},
+            where=or_(*(_PROGRESS.c[s].is_(None) for s in stamps)),
+        )
+        _UPSERTS[(dialect, stamps)] = statement
+    return statement

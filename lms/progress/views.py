@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from functools import cache
 from typing import Any
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
-from sqlalchemy import Select, bindparam, select
+from sqlalchemy import bindparam, select
+from sqlalchemy.orm import contains_eager
 from werkzeug.wrappers import Response
 
 from lms.accounts.permissions import can, require
@@ -24,21 +24,22 @@ from lms.progress.models import Reflection
 bp = Blueprint("progress", __name__)
 
 
-@cache
-def _live_step() -> Select[Step]:
-    return select(Step).where(
-        Step.course_id == bindparam("course_id"),
-        Step.key == bindparam("key"),
-        Step.retired_at.is_(None),
-    )
+_STEP_BY_KEY = (
+    select(Step)
+    .join(Step.module)
+    .join(Module.course)
+    .options(contains_eager(Step.module).contains_eager(Module.course))
+    .where(Course.slug == bindparam("slug"), Step.key == bindparam("key"))
+    .where(Step.retired_at.is_(None))
+)
 
 
 def load_step(slug: str, key: str) -> tuple[Course, Step]:
-    course = load_course(slug)
-    step = db.session.scalar(_live_step(), {"course_id": course.id, "key": key})
+    """The live step ``key`` of course ``slug``, with its module and course (one query)."""
+    step = db.session.scalar(_STEP_BY_KEY, {"slug": slug, "key": key})
     if step is None:
         abort(404)
-    return course, step
+    return step.module.course, step
 
 
 def load_module(slug: str, key: str) -> tuple[Course, Module]:
@@ -195,9 +196,11 @@ def later(slug: str, key: str) -> Response:
 def done(slug: str, key: str) -> Response:
     course, step = load_step(slug, key)
     require(can(current_user, "record_progress", step))
+    # What the answer needs is taken before the write, which expires the rows read so far.
+    titles, after = _titles(step), _after_progress(course, step)
     outcome = progress.mark_done(current_user, step)
-    _flash_outcome(outcome, step)
-    return _after_progress(course, step)
+    _flash_outcome(outcome, titles)
+    return after
 
 
 @bp.post("/courses/<slug>/steps/<key>/quiz")
@@ -208,6 +211,7 @@ def quiz(slug: str, key: str) -> Any:
     answers = {
         i: _int(request.form.get(f"q{i}")) for i in range(len(step.config.get("questions", [])))
     }
+    titles, url = _titles(step), _step_url(step, course)
     try:
         result = progress.submit_quiz(current_user, step, answers)
     except InvalidInput as error:
@@ -229,8 +233,8 @@ def quiz(slug: str, key: str) -> Any:
             "at the explanations below and try again whenever you like.",
             "info",
         )
-    _flash_outcome(result.outcome, step, step_message=False)
-    return redirect(_step_url(step, course) + "#results", code=303)
+    _flash_outcome(result.outcome, titles, step_message=False)
+    return redirect(url + "#results", code=303)
 
 
 @bp.post("/courses/<slug>/steps/<key>/reflection")
@@ -240,6 +244,7 @@ def reflection(slug: str, key: str) -> Any:
     require(can(current_user, "record_progress", step))
     text = request.form.get("body", "")
     share = request.form.get("share") == "yes"
+    titles, after = _titles(step), _after_progress(course, step)
     try:
         outcome = progress.save_reflection(current_user, step, text, share=share)
     except InvalidInput as error:
@@ -252,8 +257,8 @@ def reflection(slug: str, key: str) -> Any:
         + ("Your facilitators can read it." if share else "Only you can read it."),
         "info",
     )
-    _flash_outcome(outcome, step, step_message=False)
-    return _after_progress(course, step)
+    _flash_outcome(outcome, titles, step_message=False)
+    return after
 
 
 @bp.get("/reflections")
@@ -285,22 +290,31 @@ def share_reflection(reflection_id: int) -> Response:
 
 
 def _after_progress(course: Course, step: Step) -> Response:
+    """On to the next step, or back to the outline after the last one."""
     _before, after = queries.neighbours(step)
     if after is not None:
         return redirect(url_for("progress.step", slug=course.slug, key=after.key), code=303)
     return redirect(url_for("catalogue.outline", slug=course.slug), code=303)
 
 
-def _flash_outcome(outcome: progress.Outcome, step: Step, *, step_message: bool = True) -> None:
+def _titles(step: Step) -> tuple[str, str]:
+    """The step's title and its module's, as the messages after recording progress use them."""
+    return step.title, step.module.title
+
+
+def _flash_outcome(
+    outcome: progress.Outcome, titles: tuple[str, str], *, step_message: bool = True
+) -> None:
+    step_title, module_title = titles
     if outcome.course:
         flash(
             "You've completed the whole course. Thank you for the time and care you gave it.",
             "info",
         )
     elif outcome.modules:
-        flash(f"You've completed the module “{step.module.title}”.", "info")
+        flash(f"You've completed the module “{module_title}”.", "info")
     elif step_message and outcome.steps:
-        flash(f"“{step.title}” is done.", "info")
+        flash(f"“{step_title}” is done.", "info")
 
 
 def _int(value: str | None) -> int | None:

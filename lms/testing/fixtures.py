@@ -19,6 +19,7 @@ from flask_sqlalchemy.session import Session as _FlaskSession
 from sqlalchemy import event
 
 from lms import create_app
+from lms.catalogue import structure
 from lms.db import set_write_intent
 from lms.extensions import db as _db
 from lms.extensions import limiter
@@ -114,6 +115,7 @@ def drop_test_database(url: str) -> None:
 
 def release_app(app: Flask) -> None:
     """Close the app's connections and drop its database if build_app created one."""
+    structure.clear()
     with app.app_context():
         for engine in _db.engines.values():
             engine.dispose()
@@ -152,6 +154,8 @@ def make_app(tmp_path: Path) -> Iterator[Callable[..., Flask]]:
 def db(app: Flask) -> Iterator[Any]:
     """The database, inside a transaction rolled back after the test."""
     set_write_intent(False)
+    # Ids come back after a rollback: a course structure cached in one test is not another's.
+    structure.clear()
     with app.app_context():
         connection = _db.engine.connect()
         outer = connection.begin()
@@ -174,6 +178,7 @@ def db(app: Flask) -> Iterator[Any]:
                 outer.rollback()
             connection.close()
             set_write_intent(False)
+            structure.clear()
 
 
 class FreshRequestClient(FlaskClient):

@@ -6,6 +6,7 @@ import pytest
 from sqlalchemy import func, select
 
 from lms.cohorts.models import Enrolment
+from lms.db import utcnow
 from lms.errors import InvalidInput
 from lms.extensions import db
 from lms.progress import services as progress
@@ -245,3 +246,64 @@ def test_events_fire_after_commit_once(app, create_course, learner_on, monkeypat
     progress.mark_done(learner, step)
     progress.mark_done(learner, step)
     assert fired == ["lms_step_completed", "lms_module_completed", "lms_course_completed"]
+
+
+def test_a_step_marked_done_after_completion_keeps_its_first_stamps(create_course, learner_on):
+    course = create_course(modules=[[{"type": "text", "complete_when": "viewed"}, TEXT]])
+    learner = learner_on(course)
+    step = steps_of(course)[0]
+    progress.open_step(learner, step, None)  # completes it: its rule is "viewed"
+    row = db.session.scalar(select(StepProgress).where(StepProgress.user_id == learner.id))
+    viewed, completed = row.viewed_at, row.completed_at
+    assert viewed is not None and completed is not None and row.marked_done_at is None
+
+    assert progress.mark_done(learner, step).steps == []
+    db.session.refresh(row)
+    assert (row.viewed_at, row.completed_at) == (viewed, completed)
+    assert row.marked_done_at is not None
+
+
+def test_an_import_committed_meanwhile_is_what_the_write_decides_on(create_course, learner_on):
+    from sqlalchemy import text
+
+    from lms.catalogue import structure
+
+    course = create_course(modules=[[TEXT, TEXT]])
+    learner = learner_on(course)
+    first, second = steps_of(course)
+    assert len(structure.of(course).modules[0].step_ids) == 2  # as this worker read it
+    # Another process's import retires the second step and raises the version, after this
+    # request read the course.
+    connection = db.session.connection()
+    connection.execute(
+        text("UPDATE steps SET retired_at = CURRENT_TIMESTAMP WHERE id = :id"), {"id": second.id}
+    )
+    connection.execute(
+        text("UPDATE courses SET content_version = content_version + 1 WHERE id = :id"),
+        {"id": course.id},
+    )
+
+    outcome = progress.mark_done(learner, first)
+
+    assert outcome.modules == [first.module_id] and outcome.course
+    completion = db.session.scalar(
+        select(CourseCompletion).where(CourseCompletion.user_id == learner.id)
+    )
+    assert completion.content_version == 2
+
+
+def test_other_modules_are_brought_up_to_date_too(create_course, learner_on):
+    from sqlalchemy import update
+
+    from lms.catalogue.models import Step
+
+    course = create_course(modules=[[TEXT, TEXT], [TEXT, TEXT]])
+    learner = learner_on(course)
+    a, b, c, d = steps_of(course)
+    progress.mark_done(learner, c)
+    # The second module's last step leaves the course: that module is now complete, and
+    # the next step completed anywhere in the course says so.
+    db.session.execute(update(Step).where(Step.id == d.id).values(retired_at=utcnow()))
+    outcome = progress.mark_done(learner, a)
+    assert outcome.modules == [c.module_id] and not outcome.course
+    assert progress.mark_done(learner, b).course

@@ -7,9 +7,8 @@ an enrolment, the learner keeps what they have done.
 
 from __future__ import annotations
 
-from functools import cache
-
-from sqlalchemy import Select, bindparam, exists, select
+from sqlalchemy import bindparam, exists, select
+from sqlalchemy.orm import contains_eager, lazyload
 
 from lms.accounts.models import User
 from lms.accounts.services import find_by_sign_in_name
@@ -24,20 +23,20 @@ from lms.events import after_commit, commit
 from lms.extensions import db
 from lms.progress.models import CourseCompletion
 
-
-@cache
-def _current_enrolment() -> Select[Enrolment]:
-    return (
-        select(Enrolment)
-        .join(Cohort, Cohort.id == Enrolment.cohort_id)
-        .where(
-            Enrolment.user_id == bindparam("user_id"),
-            Cohort.course_id == bindparam("course_id"),
-            Enrolment.status.in_(PLACE_STATUSES),
-        )
-        .order_by(Enrolment.enrolled_at.desc())
-        .limit(1)
+# The cohort comes from the join the filter needs; its course is the caller's, already in
+# the session, so it is not read again.
+_CURRENT_ENROLMENT = (
+    select(Enrolment)
+    .join(Enrolment.cohort)
+    .options(contains_eager(Enrolment.cohort), lazyload(Enrolment.cohort, Cohort.course))
+    .where(
+        Enrolment.user_id == bindparam("user_id"),
+        Cohort.course_id == bindparam("course_id"),
+        Enrolment.status.in_(PLACE_STATUSES),
     )
+    .order_by(Enrolment.enrolled_at.desc())
+    .limit(1)
+)
 
 
 def enrolment_for(user: User, course: Course) -> Enrolment | None:
@@ -46,7 +45,7 @@ def enrolment_for(user: User, course: Course) -> Enrolment | None:
     params = {"user_id": user.id, "course_id": course.id}
     return request_memo(
         ("enrolment", user.id, course.id),
-        lambda: db.session.scalar(_current_enrolment(), params),
+        lambda: db.session.scalar(_CURRENT_ENROLMENT, params),
     )
 
 
