@@ -148,14 +148,19 @@ def _lookup(course_id: int, version: int, content_hash: str) -> CourseStructure:
     return load([course_id])[course_id]
 
 
-def for_courses(course_ids: Iterable[int]) -> dict[int, CourseStructure]:
-    """The structures of ``course_ids`` (unknown ids are left out). Versions come from the
+def for_courses(
+    course_ids: Iterable[int], known: Mapping[int, tuple[int, str]] | None = None
+) -> dict[int, CourseStructure]:
+    """The structures of ``course_ids`` (unknown ids are left out). Versions come from
+    ``known`` (course id -> (content version, content hash) the caller read), else from the
     courses already loaded in the session; the others are asked for in one query."""
     wanted = list(dict.fromkeys(course_ids))
-    versions: dict[int, tuple[int, str]] = {}
+    versions: dict[int, tuple[int, str]] = dict(known or {})
     unknown: list[int] = []
     identity_map = db.session.identity_map
     for course_id in wanted:
+        if course_id in versions:
+            continue
         course = identity_map.get(identity_key(Course, course_id))
         loaded = course.__dict__ if course is not None else {}
         if "content_version" in loaded and "content_hash" in loaded:

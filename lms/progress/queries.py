@@ -66,6 +66,7 @@ class CourseLine:
     id: int
     slug: str
     title: str
+    version: tuple[int, str]  # content version and hash: which cached structure is this one's
 
 
 @dataclass(frozen=True)
@@ -101,15 +102,20 @@ class CourseView:
         return sum(s.minutes for m in self.modules for s in m.steps if not s.done)
 
 
-def _step_lines(course_ids: list[int]) -> dict[int, list[StepLine]]:
+Versions = Mapping[int, tuple[int, str]]
+
+
+def _step_lines(
+    course_ids: list[int], versions: Versions | None = None
+) -> dict[int, list[StepLine]]:
     """Each course's live steps in order (shared by the page's outline and its neighbours:
     callers copy a line before marking it done)."""
-    return request_memo(("step_lines", *course_ids), lambda: _load_step_lines(course_ids))
+    return request_memo(("step_lines", *course_ids), lambda: _load_step_lines(course_ids, versions))
 
 
-def _load_step_lines(course_ids: list[int]) -> dict[int, list[StepLine]]:
+def _load_step_lines(course_ids: list[int], versions: Versions | None) -> dict[int, list[StepLine]]:
     by_course: dict[int, list[StepLine]] = defaultdict(list)
-    for course_id, shape in structure.for_courses(course_ids).items():
+    for course_id, shape in structure.for_courses(course_ids, versions).items():
         by_course[course_id] = [
             StepLine(s.id, s.key, s.title, s.type, s.minutes, s.module_id, s.content_note)
             for s in shape.steps
@@ -117,10 +123,10 @@ def _load_step_lines(course_ids: list[int]) -> dict[int, list[StepLine]]:
     return by_course
 
 
-def _module_lines(course_ids: list[int]) -> list[ModuleLine]:
+def _module_lines(course_ids: list[int], versions: Versions | None = None) -> list[ModuleLine]:
     return [
         ModuleLine(m.id, course_id, m.key, m.title, m.summary, m.content_note)
-        for course_id, shape in structure.for_courses(course_ids).items()
+        for course_id, shape in structure.for_courses(course_ids, versions).items()
         for m in shape.modules
     ]
 
@@ -178,8 +184,9 @@ def course_views(user: User, places: list[Place]) -> list[CourseView]:
     course_ids = list({place.course.id: None for place in places})
     if not course_ids:
         return []
-    modules = _module_lines(course_ids)
-    lines = _step_lines(course_ids)
+    versions = {place.course.id: place.course.version for place in places}
+    modules = _module_lines(course_ids, versions)
+    lines = _step_lines(course_ids, versions)
     done_steps, done_modules, completed = _done(user, course_ids)
     views = []
     for place in places:
@@ -238,7 +245,14 @@ def learner_enrolments(user: User) -> list[Enrolment]:
 @cache
 def _places_query() -> Any:
     return (
-        select(Course.id, Course.slug, Course.title, Enrolment.resume_step_id)
+        select(
+            Course.id,
+            Course.slug,
+            Course.title,
+            Course.content_version,
+            Course.content_hash,
+            Enrolment.resume_step_id,
+        )
         .join(Cohort, Cohort.course_id == Course.id)
         .join(Enrolment, Enrolment.cohort_id == Cohort.id)
         .where(
@@ -253,12 +267,17 @@ def _places_query() -> Any:
 def learner_places(user: User) -> list[Place]:
     """The live courses the learner has a place on, the most recently active first."""
     rows = db.session.execute(_places_query(), {"user_id": user.id})
-    return [Place(CourseLine(id_, slug, title), resume) for id_, slug, title, resume in rows]
+    return [
+        Place(CourseLine(id_, slug, title, (version, digest)), resume)
+        for id_, slug, title, version, digest, resume in rows
+    ]
 
 
 def course_view(user: User, course: Course, enrolment: Enrolment | None) -> CourseView:
     """One course's outline with the learner's progress (empty progress if not enrolled)."""
-    shown = CourseLine(course.id, course.slug, course.title)
+    shown = CourseLine(
+        course.id, course.slug, course.title, (course.content_version, course.content_hash)
+    )
     if enrolment is not None:
         return course_views(user, [Place(shown, enrolment.resume_step_id)])[0]
     module_views = {m.id: ModuleView(m) for m in _module_lines([course.id])}
