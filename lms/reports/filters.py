@@ -132,7 +132,7 @@ _COURSES = select(Course.id, Course.title, Course.retired).order_by(Course.retir
 
 
 def course_options() -> list[tuple[int, str]]:
-    rows = db.session.connection().execute(_COURSES)  # plain rows: no ORM result handling
+    rows = db.session.connection().execute(_COURSES).all()  # plain rows, fetched at once
     return [(id_, f"{title} (retired)" if retired else title) for id_, title, retired in rows]
 
 
@@ -161,7 +161,7 @@ def cohort_options(scope: ReportScope) -> list[tuple[int, str]]:
         "cohort_ids": sorted(scope.cohort_ids or ()),
         "organisation_ids": sorted(scope.organisation_ids or ()),
     }
-    rows = db.session.connection().execute(statement, values)  # plain rows, as above
+    rows = db.session.connection().execute(statement, values).all()  # as above
     return [(id_, name) for id_, name in rows]
 
 

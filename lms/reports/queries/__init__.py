@@ -52,10 +52,11 @@ def paged(query: Any, number: int, per_page: int = PER_PAGE) -> Page:
     return Page(list(rows[:per_page]), number, per_page, len(rows) > per_page)
 
 
-def plain_rows(statement: Any, values: dict[str, Any]) -> Any:
-    """Run a select of columns on the session's connection: plain rows, without the ORM's
-    handling of results (which costs more than the query itself for a page of people)."""
-    return db.session.connection().execute(statement, values)
+def plain_rows(statement: Any, values: dict[str, Any]) -> list[Any]:
+    """Run a select of columns on the session's connection and fetch every row at once:
+    plain rows, without the ORM's handling of results (which, row by row, costs more than
+    the query itself for a page of people)."""
+    return db.session.connection().execute(statement, values).all()
 
 
 def streamed(query: Any) -> Iterator[tuple[Any, ...]]:
