@@ -8,7 +8,7 @@ plain tuples for exports, fetched in chunks (``yield_per``), never all at once.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -52,7 +52,7 @@ def paged(query: Any, number: int, per_page: int = PER_PAGE) -> Page:
     return Page(list(rows[:per_page]), number, per_page, len(rows) > per_page)
 
 
-def plain_rows(statement: Any, values: dict[str, Any]) -> list[Any]:
+def plain_rows(statement: Any, values: dict[str, Any]) -> Sequence[Any]:
     """Run a select of columns on the session's connection and fetch every row at once:
     plain rows, without the ORM's handling of results (which, row by row, costs more than
     the query itself for a page of people)."""
