@@ -40,6 +40,14 @@ def test_manager_sees_only_their_organisation(journey, in_app, js):
     for name in ("Maria Kowalska", "Imran Khan"):
         expect(page.get_by_text(name)).to_have_count(0)
 
+    # A name leads to the person's record: every course they have been on, and back.
+    page = tab.click(people.get_by_role("link", name="Jordan Lee"), "record")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Jordan Lee")
+    courses = page.get_by_role("table", name="Current courses of Jordan Lee").get_by_role("row")
+    expect(courses.filter(has_text=FOUNDATIONS)).to_contain_text("In progress")
+    page = tab.click(page.get_by_role("link", name="Northfield NHS Trust"))
+    expect(page.get_by_role("heading", level=1)).to_have_text("Northfield NHS Trust")
+
     # Another organisation's page, opened by its address: not available, and nothing of it.
     page = tab.goto(f"/organisations/{southbank}", "another-organisation")
     expect(page.get_by_role("heading", level=1)).to_have_text("Not available")

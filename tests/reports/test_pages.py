@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 import pytest
@@ -39,6 +40,96 @@ def test_people_page_filters_by_unit_and_course(rw: ReportWorld, client, sign_in
     assert "Bea Baker" in on_teams and "Ada Archer" not in on_teams and "Cal Cole" not in on_teams
     assert "Teams: <strong>In progress</strong>" in on_teams
     assert "Foundations:" not in on_teams  # only the enrolments that match are listed
+
+
+def _earlier_editions(rw: ReportWorld, factories: Any) -> tuple[Any, Any]:
+    """Ada on two retired editions of Foundations (one completed, one left unfinished, on
+    two cohorts of it), and on a withdrawal and a new start of a course that runs."""
+    f = factories
+    old = [
+        f.course(f"foundations-{y}", title=f"Foundations ({y})", retired=True) for y in (2020, 2021)
+    ]
+    f.enrol(rw.ada, f.cohort(old[0], name="Foundations 2020 spring"), status="completed")
+    f.enrol(rw.ada, f.cohort(old[1], name="Foundations 2021 spring"), status="withdrawn")
+    f.enrol(rw.ada, f.cohort(old[1], name="Foundations 2021 autumn"))
+    f.enrol(rw.ada, rw.team_cohort, status="withdrawn")
+    f.enrol(rw.ada, f.cohort(rw.teams, name="Teams winter"))
+    return old[0], old[1]
+
+
+def test_people_page_lists_current_courses_and_counts_earlier_editions(
+    rw: ReportWorld, client, sign_in, factories
+):
+    first, _second = _earlier_editions(rw, factories)
+    sign_in(rw.manager)
+    body = page(client, f"/organisations/{rw.trust.id}")
+    ada = body[body.index(">Ada Archer</a>") : body.index("</tr>", body.index(">Ada Archer</a>"))]
+    assert "Foundations: <strong>Completed</strong>" in ada
+    # Withdrawn from one cohort, taking part in the next: where they are is the furthest.
+    assert "Teams: <strong>In progress</strong>" in ada
+    # Retired editions are counted (as courses, not enrolments), not listed.
+    assert "Earlier courses: 1 of 2 completed" in ada
+    assert "Foundations (2020):" not in body and "Foundations (2021):" not in body
+    # Everyone's name leads to their record.
+    assert f'<a href="/organisations/{rw.trust.id}/people/{rw.ada.id}">Ada Archer</a>' in body
+    assert f'<a href="/organisations/{rw.trust.id}/people/{rw.cal.id}">Cal Cole</a>' in body
+    # A retired course chosen as the filter is listed like any other.
+    chosen = page(client, f"/organisations/{rw.trust.id}", course=first.id)
+    assert "Foundations (2020): <strong>Completed</strong>" in chosen
+    assert "Earlier courses" not in chosen and "Bea Baker" not in chosen
+
+
+def test_a_persons_record_lists_every_enrolment(rw: ReportWorld, client, sign_in, factories):
+    _earlier_editions(rw, factories)
+    sign_in(rw.manager)
+    body = page(client, f"/organisations/{rw.trust.id}/people/{rw.ada.id}")
+    assert "<h1>Ada Archer</h1>" in body
+    current = body[body.index("<h2>Current courses</h2>") : body.index("<h2>Earlier courses</h2>")]
+    earlier = body[body.index("<h2>Earlier courses</h2>") :]
+    for cohort in ("Foundations spring", "Teams autumn", "Teams winter"):
+        assert f"<td>{cohort}</td>" in current
+    assert "<td>Withdrawn</td>" in current and "<td>In progress</td>" in current
+    for cohort in ("Foundations 2020 spring", "Foundations 2021 spring", "Foundations 2021 autumn"):
+        assert f"<td>{cohort}</td>" in earlier
+    # A place on a retired course that was never finished can't be taken further.
+    assert "<td>Not completed</td>" in earlier and "In progress" not in earlier
+    assert "<td>Withdrawn</td>" in earlier and "<td>Completed</td>" in earlier
+    # Someone on no course, and someone of the ward (a unit): their records too.
+    cal = page(client, f"/organisations/{rw.trust.id}/people/{rw.cal.id}")
+    assert "Not on a course yet." in cal and "Earlier courses" not in cal
+    bea = page(client, f"/organisations/{rw.trust.id}/people/{rw.bea.id}")
+    assert "Service number SN-042" in bea and "Ward 3" in bea
+    # Nobody outside the organisation, and nobody who doesn't exist.
+    for user_id in (rw.outsider.id, 2147483000):
+        response = client.get(f"/organisations/{rw.trust.id}/people/{user_id}")
+        assert response.status_code == 404
+        assert "Oona Outsider" not in response.get_data(as_text=True)
+
+
+def test_a_course_completed_in_another_cohort_counts_on_both_pages(
+    rw: ReportWorld, client, sign_in, factories
+):
+    from lms.extensions import db
+    from lms.progress.models import CourseCompletion
+
+    retired = factories.course("teams-2019", title="Teams (2019)", retired=True)
+    factories.enrol(rw.cal, factories.cohort(retired, name="Teams 2019"))
+    db.session.add(
+        CourseCompletion(
+            user_id=rw.cal.id,
+            course_id=retired.id,
+            content_version=1,
+            rule={},
+            source="admin",
+            completed_at=datetime(2019, 6, 1),
+        )
+    )
+    db.session.flush()
+    sign_in(rw.manager)
+    people = page(client, f"/organisations/{rw.trust.id}")
+    assert "Earlier courses: 1 of 1 completed" in people
+    record = page(client, f"/organisations/{rw.trust.id}/people/{rw.cal.id}")
+    assert "<td>Completed</td><td>2019-06-01</td>" in record
 
 
 def test_dashboard_figures_chart_and_tables(rw: ReportWorld, client, sign_in):
@@ -170,6 +261,54 @@ def test_pages_do_not_grow_with_the_rows(rw: ReportWorld, client, sign_in, facto
         factories.enrol(person, other)
     assert counts() == before
     assert before[0] <= 10, before  # the organisation report: the page the benchmark measures
+
+
+#: The people page's statements: the signed-in person, the organisation, their memberships
+#: (the permission), the organisation tree, the courses and the cohorts to filter by, and
+#: the page of people with their memberships, courses and the headcount (one statement).
+PEOPLE_PAGE_STATEMENTS = 7
+#: A person's record: the first four as above, then their memberships and enrolments.
+RECORD_STATEMENTS = 6
+#: A unit chosen as the filter: its units, from the organisation tree once more.
+UNIT_FILTER_STATEMENTS = 1
+
+
+def test_the_people_page_and_a_record_run_a_fixed_number_of_statements(
+    rw: ReportWorld, client, sign_in, factories
+):
+    """Whatever the number of people, of their enrolments and earlier editions, the page,
+    filters or page number."""
+    base = f"/organisations/{rw.trust.id}"
+    urls = {
+        base: PEOPLE_PAGE_STATEMENTS,
+        f"{base}?page=2": PEOPLE_PAGE_STATEMENTS,
+        f"{base}?course={rw.foundations.id}&from=2000-01-01": PEOPLE_PAGE_STATEMENTS,
+        f"{base}?unit={rw.ward.id}&cohort={rw.cohort.id}": PEOPLE_PAGE_STATEMENTS
+        + UNIT_FILTER_STATEMENTS,
+        f"{base}/people/{rw.ada.id}": RECORD_STATEMENTS,
+    }
+    sign_in(rw.manager)
+
+    def counts() -> dict[str, int]:
+        found = {}
+        for url in urls:
+            with count_queries() as queries:
+                assert client.get(url).status_code == 200, url
+            found[url] = len(queries)
+        return found
+
+    assert counts() == urls
+    editions = [
+        factories.cohort(factories.course(title=f"Foundations ({year})", retired=True))
+        for year in range(2015, 2025)
+    ]
+    for n in range(60):  # more than a page of people
+        person = factories.user(f"Extra {n:02d}", organisation=rw.ward if n % 2 else rw.trust)
+        factories.enrol(person, rw.cohort, status="completed" if n % 3 else "active")
+        for cohort in editions:
+            factories.enrol(person, cohort, status="completed" if n % 4 else "withdrawn")
+        factories.enrol(rw.ada, factories.cohort(rw.teams, name=f"Teams {n}"))
+    assert counts() == urls
 
 
 def test_the_filter_form_sends_what_the_page_reads(rw: ReportWorld, client, sign_in):

@@ -20,6 +20,8 @@ ORG = {"organisation_id": "org.id"}
 COHORT = {"cohort_id": "cohort.id"}
 
 ROUTES: dict[str, tuple[str, dict[str, Any], dict[str, Any]]] = {
+    # One person's record, from their organisation's people page.
+    "reports.person": ("GET", {**ORG, "user_id": "learner.id"}, only(MANAGERS)),
     "reports.dashboard": ("GET", ORG, only(MANAGERS)),
     "reports.enrolments_table": ("GET", ORG, only(MANAGERS)),
     "reports.attendance_table": ("GET", ORG, only(MANAGERS)),

@@ -26,7 +26,7 @@ from tests.security.helpers import (
     security_header_problems,
     table_counts,
 )
-from tests.test_routes import FORBIDDEN, OK, ROUTES, SIGN_IN
+from tests.test_routes import FORBIDDEN, NOT_FOUND, OK, ROUTES, SIGN_IN
 
 # What the two extra roles get where it differs from what another learner gets.
 OTHER_FACILITATOR: dict[str, Any] = {
@@ -91,6 +91,19 @@ EXTRA: list[tuple[str, str, dict[str, Any], dict[str, Any]]] = [
         "GET",
         {"organisation_id": "other_org.id"},
         _only({"other_manager": OK, "admin": OK}),
+    ),
+    (
+        "reports.person",
+        "GET",
+        {"organisation_id": "other_org.id", "user_id": "other_learner.id"},
+        _only({"other_manager": OK, "admin": OK}),
+    ),
+    (
+        # Someone who does not belong to the organisation answers as nobody at all.
+        "reports.person",
+        "GET",
+        {"organisation_id": "other_org.id", "user_id": "learner.id"},
+        _only({"other_manager": NOT_FOUND, "admin": NOT_FOUND}),
     ),
     (
         "reports.dashboard",

@@ -198,6 +198,35 @@ def test_a_managers_reach_stops_at_their_own_organisation(
         _refused(max_.get(f"/organisations/{org.id}"), sw, statuses=(403,))
 
 
+def test_a_persons_record_is_reached_only_through_their_own_organisation(
+    app: Flask, sw: SecurityWorld, browser: Any, factories: Any
+) -> None:
+    """A person's record is found only under an organisation (or unit above them) they
+    belong to: under any other, their id answers as one that does not exist."""
+    unit = factories.organisation("Ward 7", parent_id=sw.org.id)
+    sibling = factories.organisation("Ward 8", parent_id=sw.org.id)
+    unit_manager = factories.user("Una Unit", organisation=unit, role="manager")
+    on_ward = factories.user("Wendy Ward", organisation=unit)
+    manager = browser(sw.manager)
+    assert manager.get(f"/organisations/{sw.org.id}/people/{sw.learner.id}").status_code == 200
+    assert manager.get(f"/organisations/{sw.org.id}/people/{on_ward.id}").status_code == 200
+    # The other organisation's learner, asked for under our own organisation: nobody.
+    other = manager.get(f"/organisations/{sw.org.id}/people/{sw.other_learner.id}")
+    assert other.status_code == 404
+    assert sw.other_learner.display_name not in other.get_data(as_text=True)
+    # A unit's manager: their unit's people, not the organisation above it nor a sibling.
+    una = browser(unit_manager)
+    assert una.get(f"/organisations/{unit.id}/people/{on_ward.id}").status_code == 200
+    _refused(una.get(f"/organisations/{unit.id}/people/{sw.learner.id}"), sw, statuses=(404,))
+    _refused(una.get(f"/organisations/{sw.org.id}/people/{sw.learner.id}"), sw, statuses=(403,))
+    sideways = una.get(f"/organisations/{sibling.id}/people/{on_ward.id}")
+    assert sideways.status_code == 403
+    assert "Wendy Ward" not in sideways.get_data(as_text=True)
+    for role in OUTSIDERS:
+        response = browser(sw.user(role)).get(f"/organisations/{sw.org.id}/people/{sw.learner.id}")
+        _refused(response, sw, statuses=(403,), viewer=role)
+
+
 def test_admin_pages_about_a_person_are_refused_to_everyone_else(
     app: Flask, sw: SecurityWorld, browser: Any
 ) -> None:

@@ -218,6 +218,7 @@ def test_names_pronouns_organisations_and_reflections_are_escaped_on_every_page(
         (learner, f"/courses/{world.course.slug}"),
         (browser(world.facilitator), f"/facilitate/cohorts/{world.cohort.id}"),
         (browser(world.manager), f"/organisations/{world.org.id}"),
+        (browser(world.manager), f"/organisations/{world.org.id}/people/{world.learner.id}"),
         (browser(world.manager), "/organisations"),
         (browser(world.manager), f"/organisations/{world.org.id}/dashboard"),
         (browser(world.manager), f"/organisations/{world.org.id}/enrolments"),
@@ -386,6 +387,9 @@ def test_cohort_and_session_fields_are_escaped_on_every_page(
         (learner, f"/cohorts/{made['open_cohort'].id}"),
         (manager, f"/organisations/{world.org.id}/book"),
         (manager, f"/organisations/{world.org.id}/book/{made['booked_cohort'].id}"),
+        # The cohort filter's choices, and the learner's record with their cohort.
+        (manager, f"/organisations/{world.org.id}"),
+        (manager, f"/organisations/{world.org.id}/people/{world.learner.id}"),
         (admin, f"/facilitate/cohorts/{enrolment.cohort_id}/enrolments/{enrolment.id}"),
     ]
     leaver_enrolment = db.session.scalar(

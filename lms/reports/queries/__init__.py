@@ -8,11 +8,11 @@ plain tuples for exports, fetched in chunks (``yield_per``), never all at once.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, exists, select, true
+from sqlalchemy import ColumnElement, bindparam, exists, select, true
 
 from lms.accounts.models import Membership
 from lms.cohorts.models import Cohort, Enrolment
@@ -52,6 +52,13 @@ def paged(query: Any, number: int, per_page: int = PER_PAGE) -> Page:
     return Page(list(rows[:per_page]), number, per_page, len(rows) > per_page)
 
 
+def plain_rows(statement: Any, values: dict[str, Any]) -> Sequence[Any]:
+    """Run a select of columns on the session's connection and fetch every row at once:
+    plain rows, without the ORM's handling of results (which, row by row, costs more than
+    the query itself for a page of people)."""
+    return db.session.connection().execute(statement, values).all()
+
+
 def streamed(query: Any) -> Iterator[tuple[Any, ...]]:
     """The rows of ``query`` as tuples, fetched ``CHUNK`` at a time (a server-side cursor
     on PostgreSQL), so an export never holds all of them."""
@@ -88,6 +95,53 @@ def enrolment_conditions(
     if filters.ends is not None:
         conditions.append(dated < filters.ends)
     return conditions
+
+
+#: Which of ``enrolment_conditions`` apply: course, cohort, the scope's cohorts, from, to.
+FilterShape = tuple[bool, bool, bool, bool, bool]
+
+
+def filter_shape(filters: Filters, scope: ReportScope) -> FilterShape:
+    """The shape of ``enrolment_conditions(filters, scope)``: statements built once per
+    shape (``bound_enrolment_conditions``) run with ``filter_values`` as parameters."""
+    return (
+        filters.course_id is not None,
+        filters.cohort_id is not None,
+        scope.cohort_ids is not None,
+        filters.starts is not None,
+        filters.ends is not None,
+    )
+
+
+def bound_enrolment_conditions(shape: FilterShape, dated: Any = Enrolment.enrolled_at) -> list[Any]:
+    """``enrolment_conditions`` with named parameters in place of the values, for
+    statements built once and run many times."""
+    course, cohort, cohorts, starts, ends = shape
+    conditions: list[Any] = []
+    if course:
+        conditions.append(Cohort.course_id == bindparam("course_id"))
+    if cohort:
+        conditions.append(Enrolment.cohort_id == bindparam("cohort_id"))
+    if cohorts:
+        conditions.append(Enrolment.cohort_id.in_(bindparam("cohort_ids", expanding=True)))
+    if starts:
+        conditions.append(dated >= bindparam("starts"))
+    if ends:
+        conditions.append(dated < bindparam("ends"))
+    return conditions
+
+
+def filter_values(filters: Filters, scope: ReportScope) -> dict[str, Any]:
+    """The parameters of ``bound_enrolment_conditions`` and of the scope's organisations
+    (``organisation_ids``)."""
+    return {
+        "course_id": filters.course_id,
+        "cohort_id": filters.cohort_id,
+        "cohort_ids": sorted(scope.cohort_ids or ()),
+        "starts": filters.starts,
+        "ends": filters.ends,
+        "organisation_ids": sorted(scope.organisation_ids or ()),
+    }
 
 
 def first_membership(user_id: Any, scope: ReportScope, column: Any) -> Any:

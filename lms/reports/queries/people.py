@@ -6,12 +6,27 @@ in order and stops after one page, so it costs the same for 50 people or 5,000.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
-from sqlalchemy import and_, exists, select, true
+from sqlalchemy import (
+    Integer,
+    String,
+    and_,
+    bindparam,
+    case,
+    cast,
+    exists,
+    func,
+    literal_column,
+    null,
+    or_,
+    select,
+    true,
+    union_all,
+)
 
 from lms.accounts.models import Membership, Organisation, User
 from lms.catalogue.models import Course
@@ -19,18 +34,56 @@ from lms.cohorts.models import ENROLMENT_STATUSES, Cohort, Enrolment
 from lms.extensions import db
 from lms.progress.models import CourseCompletion
 from lms.reports.filters import Filters
-from lms.reports.queries import Page, enrolment_conditions, member_of_scope, paged, streamed
+from lms.reports.queries import (
+    MAX_PAGE,
+    PER_PAGE,
+    FilterShape,
+    Page,
+    bound_enrolment_conditions,
+    enrolment_conditions,
+    filter_shape,
+    filter_values,
+    plain_rows,
+    streamed,
+)
 from lms.reports.scope import ReportScope
 
 
 @dataclass
-class PersonRow:
+class Person:
+    """Someone on an organisation's report, and where they belong in its scope."""
+
     user_id: int
     name: str
-    roles: list[str] = field(default_factory=list)  # "Manager" / "Member"
     organisations: list[str] = field(default_factory=list)
     service_numbers: list[str] = field(default_factory=list)
+    role: str = ""  # "Member", "Manager", or both ("Member, Manager") in the order met
+
+    def add_membership(self, organisation: str, role: str, service_number: str | None) -> None:
+        self.organisations.append(organisation)
+        label = "Manager" if role == "manager" else "Member"
+        if label not in self.role.split(", "):
+            self.role = f"{self.role}, {label}" if self.role else label
+        if service_number:
+            self.service_numbers.append(service_number)
+
+
+@dataclass
+class PersonRow(Person):
     courses: list[tuple[str, str]] = field(default_factory=list)  # (course title, status)
+    #: Retired courses (earlier editions) they were on, and how many of them they completed.
+    earlier: int = 0
+    earlier_completed: int = 0
+
+    @property
+    def earlier_summary(self) -> str:
+        return f"Earlier courses: {self.earlier_completed} of {self.earlier} completed"
+
+
+@dataclass
+class PeopleTable:
+    page: Page
+    total: int  # memberships in the scope, whatever the filters
 
 
 def status_label(status: str, completed: bool) -> str:
@@ -40,9 +93,25 @@ def status_label(status: str, completed: bool) -> str:
     return {"active": "In progress"}.get(status, ENROLMENT_STATUSES.get(status, status))
 
 
-def _people_query(scope: ReportScope, filters: Filters) -> Any:
-    query = select(User.id, User.display_name).where(member_of_scope(User.id, scope))
-    conditions = enrolment_conditions(filters, scope)
+#: How far an enrolment got, so that someone's place on a course is the furthest of their
+#: enrolments on it (a withdrawal from one cohort does not hide a place on the next).
+_REACHED = ("withdrawn", "deferred", "invited", "active", "completed")
+_REACHED_RANK = {status: rank for rank, status in enumerate(_REACHED, start=1)}
+
+
+def _reached(rank: int | None) -> str:
+    return _REACHED[rank - 1] if rank else ""
+
+
+def _in_scope() -> Any:
+    return Membership.organisation_id.in_(bindparam("organisation_ids", expanding=True))
+
+
+def _people_query(conditions: list[Any]) -> Any:
+    """The scope's people (matching the filters), by name: walks ``ix_users_display_name``."""
+    query = select(User.id, User.display_name).where(
+        exists().where(Membership.user_id == User.id, _in_scope())
+    )
     if conditions:
         query = query.where(
             exists().where(
@@ -52,63 +121,129 @@ def _people_query(scope: ReportScope, filters: Filters) -> Any:
     return query.order_by(User.display_name, User.id)
 
 
-def people_count(scope: ReportScope) -> int:
-    """How many memberships the scope's organisations have (an index-only count)."""
-    query = select(db.func.count(Membership.id))
-    if scope.organisation_ids is not None:
-        query = query.where(Membership.organisation_id.in_(scope.organisation_ids))
-    return db.session.scalar(query) or 0
+#: What a row of the people table's statement is (its first column).
+_PERSON, _MEMBERSHIP, _COURSE, _TOTAL = 0, 1, 2, 3
+#: The columns every part of that statement has, and their types.
+_COLUMNS = {
+    "kind": Integer,
+    "user_id": Integer,
+    "text": String,
+    "role": String,
+    "service_number": String,
+    "line": Integer,
+    "reached": Integer,
+    "courses": Integer,
+    "completed": Integer,
+}
 
 
-def people_page(scope: ReportScope, filters: Filters, number: int) -> Page:
-    """A page of people with their memberships and courses: three queries."""
-    page = paged(_people_query(scope, filters), number)
-    ids = [row.id for row in page.rows]
-    people = {row.id: PersonRow(row.id, row.display_name) for row in page.rows}
-    if ids:
-        member = select(
-            Membership.user_id, Membership.role, Membership.service_number, Organisation.name
-        ).join(Organisation, Organisation.id == Membership.organisation_id)
-        member = member.where(Membership.user_id.in_(ids))
-        if scope.organisation_ids is not None:
-            member = member.where(Membership.organisation_id.in_(scope.organisation_ids))
-        for user_id, role, service_number, org_name in db.session.execute(
-            member.order_by(Organisation.name)
-        ):
-            person = people[user_id]
-            person.organisations.append(org_name)
-            person.roles.append("Manager" if role == "manager" else "Member")
-            if service_number:
-                person.service_numbers.append(service_number)
-        seen: dict[int, set[str]] = defaultdict(set)
-        for user_id, title, status, completed in db.session.execute(
-            _courses_query(filters, scope).where(Enrolment.user_id.in_(ids))
-        ):
-            if title not in seen[user_id]:
-                seen[user_id].add(title)
-                people[user_id].courses.append((title, status_label(status, completed)))
-    page.rows = [people[i] for i in ids]
-    return page
+def _part(kind: int, **values: Any) -> Any:
+    """A select of the statement's columns: ``values`` by name, NULL for the others."""
+    columns = {"kind": literal_column(str(kind), Integer), **values}
+    return select(
+        *(
+            (columns[name] if name in columns else cast(null(), type_)).label(name)
+            for name, type_ in _COLUMNS.items()
+        )
+    )
 
 
-def _courses_query(filters: Filters, scope: ReportScope) -> Any:
-    """Each enrolment's course title, status and whether the course was completed, the
-    latest enrolment on a course first."""
-    completed = (
-        select(CourseCompletion.id)
-        .where(
+@cache
+def _table_statement(shape: FilterShape, summarise: bool) -> Any:
+    """One statement for a page of the people table: the people of the page, their
+    memberships in the scope, their courses (one row per course, or one row for all the
+    retired ones when ``summarise``) and how many people the scope has; by kind of row,
+    then by name, organisation or course title."""
+    conditions = bound_enrolment_conditions(shape)
+    page = (
+        _people_query(conditions).limit(bindparam("limit")).offset(bindparam("offset")).cte("page")
+    )
+    on_page = select(page.c.id)
+    people = _part(_PERSON, user_id=page.c.id, text=page.c.display_name)
+    memberships = (
+        _part(
+            _MEMBERSHIP,
+            user_id=Membership.user_id,
+            text=Organisation.name,
+            role=Membership.role,
+            service_number=Membership.service_number,
+        )
+        .join(Organisation, Organisation.id == Membership.organisation_id)
+        .where(Membership.user_id.in_(on_page), _in_scope())
+    )
+    completed = or_(
+        Enrolment.status == "completed",
+        exists().where(
             CourseCompletion.user_id == Enrolment.user_id,
             CourseCompletion.course_id == Cohort.course_id,
-        )
-        .exists()
+        ),
     )
-    return (
-        select(Enrolment.user_id, Course.title, Enrolment.status, completed)
+    # One group per course, or (summarising) one for every retired course together.
+    line = case((Course.retired, None), else_=Course.id) if summarise else Course.id
+    reached = case(
+        {status: literal_column(str(rank)) for status, rank in _REACHED_RANK.items()},
+        value=Enrolment.status,
+        else_=literal_column("0"),
+    )
+    courses = (
+        _part(
+            _COURSE,
+            user_id=Enrolment.user_id,
+            text=func.min(Course.title),
+            line=func.max(line),
+            reached=func.max(reached),
+            courses=func.count(Course.id.distinct()),
+            completed=func.count(case((completed, Course.id)).distinct()),
+        )
+        .select_from(Enrolment)
         .join(Cohort, Cohort.id == Enrolment.cohort_id)
         .join(Course, Course.id == Cohort.course_id)
-        .where(*enrolment_conditions(filters, scope))
-        .order_by(Course.title, Enrolment.enrolled_at.desc(), Enrolment.id.desc())
+        .where(Enrolment.user_id.in_(on_page), *conditions)
+        .group_by(Enrolment.user_id, line)
     )
+    total = _part(_TOTAL, courses=func.count()).select_from(Membership).where(_in_scope())
+    table = union_all(people, memberships, courses, total).subquery()
+    return select(table).order_by(table.c.kind, table.c.text, table.c.user_id)
+
+
+def people_table(scope: ReportScope, filters: Filters, number: int) -> PeopleTable:
+    """A page of the scope's people with their memberships and courses, and how many people
+    the scope has: one statement.
+
+    Each person's current courses are listed with where they are on them; retired courses
+    (earlier editions) are counted, with how many of them were completed, unless the
+    filters pick a course or a cohort: then its enrolments are listed whatever the course.
+    """
+    number = min(max(number, 1), MAX_PAGE)
+    summarise = filters.course_id is None and filters.cohort_id is None
+    statement = _table_statement(filter_shape(filters, scope), summarise)
+    values = filter_values(filters, scope)
+    values.update(limit=PER_PAGE + 1, offset=(number - 1) * PER_PAGE)
+    people: dict[int, PersonRow] = {}
+    total = 0
+    rows = plain_rows(statement, values)
+    for kind, user_id, text, role, service, line, reached, courses, done in rows:
+        if kind == _PERSON:
+            people[user_id] = PersonRow(user_id, text)
+        elif kind == _MEMBERSHIP:
+            people[user_id].add_membership(text, role, service)
+        elif kind == _COURSE and line is None:
+            people[user_id].earlier, people[user_id].earlier_completed = courses, done
+        elif kind == _COURSE:
+            people[user_id].courses.append((text, status_label(_reached(reached), bool(done))))
+        else:
+            total = courses or 0
+    found = list(people.values())
+    return PeopleTable(Page(found[:PER_PAGE], number, PER_PAGE, len(found) > PER_PAGE), total)
+
+
+_COUNT = select(func.count()).select_from(Membership).where(_in_scope())
+
+
+def people_count(scope: ReportScope) -> int:
+    """How many memberships the scope's organisations have (an index-only count)."""
+    values = {"organisation_ids": sorted(scope.organisation_ids or ())}
+    return db.session.scalar(_COUNT, values) or 0
 
 
 PEOPLE_COLUMNS = ("Name", "Service number", "Organisation", "Role", "Course", "Status")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any, cast
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
@@ -20,6 +20,7 @@ from lms.cohorts.models import PLACE_STATUSES, Cohort
 from lms.db import get_or_404
 from lms.errors import LMSError, NotAllowed
 from lms.reports.queries import people
+from lms.reports.queries import person as record
 from lms.reports.queries.organisations import managed_organisations
 from lms.reports.scope import organisation_scope
 from lms.reports.views import bp, filtered, me, page_number
@@ -41,14 +42,45 @@ def organisation(organisation_id: int) -> tuple[str, int]:
     organisation = get_or_404(Organisation, organisation_id)
     require(can(current_user, "view_organisation", organisation))
     result = filtered(organisation_scope(me(), organisation))
-    page = people.people_page(result.scope, result.filters, page_number()) if result.ok else None
+    if not result.ok:
+        return render_template(
+            "reports/organisation.html",
+            organisation=organisation,
+            result=result,
+            total=people.people_count(result.scope),
+            page=None,
+        ), 400
+    table = people.people_table(result.scope, result.filters, page_number())
     return render_template(
         "reports/organisation.html",
         organisation=organisation,
         result=result,
-        total=people.people_count(result.scope),
-        page=page,
-    ), (200 if result.ok else 400)
+        total=table.total,
+        page=table.page,
+        record_url=person_url(organisation.id),
+    ), 200
+
+
+def person_url(organisation_id: int) -> str:
+    """The address of a person's record, but for their id: built once for a page of
+    people (``url_for`` for every row would cost more than the rest of the row)."""
+    return url_for("reports.person", organisation_id=organisation_id, user_id=0).removesuffix("0")
+
+
+@bp.get("/organisations/<int:organisation_id>/people/<int:user_id>")
+@login_required
+def person(organisation_id: int, user_id: int) -> str:
+    organisation = get_or_404(Organisation, organisation_id)
+    require(can(current_user, "view_organisation", organisation))
+    found = record.person_record(organisation_scope(me(), organisation), user_id)
+    if found is None:
+        abort(404)
+    return render_template(
+        "reports/person.html",
+        organisation=organisation,
+        record=found,
+        columns=record.RECORD_COLUMNS,
+    )
 
 
 # -- booking places on cohorts booked by managers ------------------------------------------
