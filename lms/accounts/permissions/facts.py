@@ -96,8 +96,23 @@ def is_facilitator(user: User) -> bool:
     return _roles(user)[1]
 
 
+@cache
+def _managed_query() -> Any:
+    return select(Membership.organisation_id).where(
+        Membership.user_id == bindparam("user_id"), Membership.role == "manager"
+    )
+
+
+def managed_ids(user: User) -> frozenset[int]:
+    """The organisations ``user`` is a manager of (not the units below them)."""
+    return request_memo(
+        ("managed", user.id),
+        lambda: frozenset(db.session.scalars(_managed_query(), {"user_id": user.id})),
+    )
+
+
 def manages(user: User, organisation: Organisation) -> bool:
-    managed = user.organisation_ids("manager")
+    managed = managed_ids(user)
     org: Organisation | None = organisation
     while org is not None:
         if org.id in managed:
