@@ -87,7 +87,7 @@ def rule_met(
         course = target if level == "course" else target.course
         return attendance_met(user_id, course, int(rule.get("percent", 100)))
     plugin_rule = _plugin_rule(name)
-    params = {k: v for k, v in rule.items() if k != "rule"}
+    params = {k: structure.thaw(v) for k, v in rule.items() if k != "rule"}
     return plugin_rule.check(
         CompletionContext(
             user_id=user_id,

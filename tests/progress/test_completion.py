@@ -307,3 +307,38 @@ def test_other_modules_are_brought_up_to_date_too(create_course, learner_on):
     outcome = progress.mark_done(learner, a)
     assert outcome.modules == [c.module_id] and not outcome.course
     assert progress.mark_done(learner, b).course
+
+
+def test_a_plugin_rule_is_asked_as_before(app, create_course, learner_on, monkeypatch):
+    from lms.catalogue.models import Module
+    from lms.plugins.types import CompletionRule
+
+    asked = []
+
+    def check(ctx):
+        asked.append(ctx)
+        return len(ctx.done_children) >= 1
+
+    rules = app.extensions["lms_plugins"].registries.completion_rules
+    monkeypatch.setitem(
+        rules,
+        "probe",
+        ("probe-plugin", CompletionRule("probe", "Probe", frozenset({"module"}), check)),
+    )
+    course = create_course(modules=[[TEXT, TEXT]])
+    module = course.modules[0]
+    module.completion_rule = {"rule": "probe", "keys": ["a", "b"], "limits": {"n": 1}}
+    db.session.flush()
+    learner = learner_on(course)
+    first, second = steps_of(course)
+
+    outcome = progress.mark_done(learner, first)
+
+    assert outcome.modules == [module.id]
+    [ctx] = asked
+    assert ctx.level == "module" and ctx.user_id == learner.id
+    assert isinstance(ctx.target, Module) and ctx.target.id == module.id
+    assert ctx.params == {"keys": ["a", "b"], "limits": {"n": 1}}
+    assert type(ctx.params["keys"]) is list and type(ctx.params["limits"]) is dict
+    assert ctx.done_children == frozenset({first.id})
+    assert ctx.children == (first.id, second.id)
