@@ -170,12 +170,13 @@ def subject_of(user: User, step: Step) -> Subject:
     module = step.module
     shape = structure.of(module.course)
     line = shape.step(step.id)
+    user_id = user.id
     return Subject(
-        user=user,
+        user=_user(user_id),  # the row itself, not the request's current_user proxy
         step=step,
         module=module,
         course=module.course,
-        user_id=user.id,
+        user_id=user_id,
         step_id=step.id,
         course_id=shape.course_id,
         complete_when=line.complete_when if line is not None else step.complete_when,
