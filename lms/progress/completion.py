@@ -87,7 +87,7 @@ def rule_met(
         course = target if level == "course" else target.course
         return attendance_met(user_id, course, int(rule.get("percent", 100)))
     plugin_rule = _plugin_rule(name)
-    params = {k: v for k, v in rule.items() if k != "rule"}
+    params = {k: structure.thaw(v) for k, v in rule.items() if k != "rule"}
     return plugin_rule.check(
         CompletionContext(
             user_id=user_id,
@@ -170,12 +170,13 @@ def subject_of(user: User, step: Step) -> Subject:
     module = step.module
     shape = structure.of(module.course)
     line = shape.step(step.id)
+    user_id = user.id
     return Subject(
-        user=user,
+        user=_user(user_id),  # the row itself, not the request's current_user proxy
         step=step,
         module=module,
         course=module.course,
-        user_id=user.id,
+        user_id=user_id,
         step_id=step.id,
         course_id=shape.course_id,
         complete_when=line.complete_when if line is not None else step.complete_when,

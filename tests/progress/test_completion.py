@@ -307,3 +307,67 @@ def test_other_modules_are_brought_up_to_date_too(create_course, learner_on):
     outcome = progress.mark_done(learner, a)
     assert outcome.modules == [c.module_id] and not outcome.course
     assert progress.mark_done(learner, b).course
+
+
+def test_a_plugin_rule_is_asked_as_before(app, create_course, learner_on, monkeypatch):
+    from lms.catalogue.models import Module
+    from lms.plugins.types import CompletionRule
+
+    asked = []
+
+    def check(ctx):
+        asked.append(ctx)
+        return len(ctx.done_children) >= 1
+
+    rules = app.extensions["lms_plugins"].registries.completion_rules
+    monkeypatch.setitem(
+        rules,
+        "probe",
+        ("probe-plugin", CompletionRule("probe", "Probe", frozenset({"module"}), check)),
+    )
+    course = create_course(modules=[[TEXT, TEXT]])
+    module = course.modules[0]
+    module.completion_rule = {"rule": "probe", "keys": ["a", "b"], "limits": {"n": 1}}
+    db.session.flush()
+    learner = learner_on(course)
+    first, second = steps_of(course)
+
+    outcome = progress.mark_done(learner, first)
+
+    assert outcome.modules == [module.id]
+    [ctx] = asked
+    assert ctx.level == "module" and ctx.user_id == learner.id
+    assert isinstance(ctx.target, Module) and ctx.target.id == module.id
+    assert ctx.params == {"keys": ["a", "b"], "limits": {"n": 1}}
+    assert type(ctx.params["keys"]) is list and type(ctx.params["limits"]) is dict
+    assert ctx.done_children == frozenset({first.id})
+    assert ctx.children == (first.id, second.id)
+
+
+def test_events_from_a_request_carry_the_rows_themselves(
+    app, client, sign_in, create_course, learner_on, monkeypatch
+):
+    from lms.accounts.models import User
+    from lms.catalogue.models import Course, Module, Step
+
+    course = create_course(modules=[[TEXT]])
+    learner = learner_on(course)
+    step = steps_of(course)[0]
+    url = f"/courses/{course.slug}/steps/{step.key}/done"
+    fired: list[tuple[str, dict]] = []
+    host = app.extensions["lms_plugins"]
+    monkeypatch.setattr(host, "fire", lambda name, **kw: fired.append((name, kw)))
+    sign_in(learner)
+
+    assert client.post(url).status_code == 303
+
+    assert [name for name, _ in fired] == [
+        "lms_step_completed",
+        "lms_module_completed",
+        "lms_course_completed",
+    ]
+    expected = {"user": User, "step": Step, "module": Module, "course": Course}
+    for _name, kwargs in fired:
+        for key, value in kwargs.items():
+            assert type(value) is expected[key], (key, type(value))  # not a request proxy
+        assert kwargs["user"].id == learner.id
