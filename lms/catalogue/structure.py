@@ -9,8 +9,8 @@ course (its live modules in order with their rules, its live steps in order) is 
   lookup misses and reads the rows again;
 - any insert, update or delete of a course, module or step made through this process's
   sessions (the importer, a test editing rows) empties the cache when it is flushed, and
-  again when its transaction commits or rolls back, so no request keeps what another thread
-  read while the change was on its way.
+  again when its transaction ends (commit, rollback or close), so no request keeps what
+  another thread read while the change was on its way, nor what a rollback undid.
 
 Lookups take the version from the course the caller already loaded, so a hit costs no query.
 """
@@ -330,17 +330,11 @@ def _on_statement(state: ORMExecuteState) -> None:
         _changed(state.session)
 
 
-@event.listens_for(Session, "after_commit")
-def _on_commit(session: Session) -> None:
-    # What other threads read while the change was on its way is forgotten too.
-    if session.info.pop(_DIRTY, False):
-        clear()
-
-
-@event.listens_for(Session, "after_soft_rollback")
-def _on_rollback(session: Session, _previous: Any) -> None:
-    # What was read from the rows the rollback undid is forgotten.
+@event.listens_for(Session, "after_transaction_end")
+def _on_transaction_end(session: Session, transaction: Any) -> None:
+    # Committed, rolled back or closed: what other threads read while the change was on its
+    # way, or what was read from rows a rollback undid, is forgotten too.
     if session.info.get(_DIRTY):
         clear()
-        if not session.in_transaction():
+        if transaction.parent is None:
             session.info.pop(_DIRTY, None)

@@ -181,6 +181,23 @@ def test_a_change_rolled_back_is_forgotten(db: Any, create_course: Any) -> None:
     assert _titles(structure.of(course)) == ["Step 1"]
 
 
+def test_a_change_never_committed_is_forgotten_when_the_session_closes(
+    db: Any, create_course: Any
+) -> None:
+    course = create_course(modules=[[TEXT]])
+    course_id, step_id = course.id, course.modules[0].steps[0].id
+    _db.session.commit()
+    step = _db.session.get(Step, step_id)
+    assert step is not None
+    step.title = "Never saved"
+    _db.session.flush()
+    assert _titles(structure.of(course)) == ["Never saved"]  # read inside the change
+    _db.session.close()  # the request ends without a commit
+    course = _db.session.get(Course, course_id)
+    assert course is not None
+    assert _titles(structure.of(course)) == ["Step 1"]
+
+
 def test_a_structure_read_while_a_change_was_made_is_not_kept(
     db: Any, create_course: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
