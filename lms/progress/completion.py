@@ -20,7 +20,6 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
-from flask import current_app
 from sqlalchemy import (
     String,
     bindparam,
@@ -36,13 +35,13 @@ from sqlalchemy.orm.util import identity_key
 
 from lms.accounts.models import User
 from lms.catalogue import structure
+from lms.catalogue.loader_steps import CORE_STEP_RULES
 from lms.catalogue.models import Course, Module, Step
 from lms.catalogue.structure import CourseStructure
 from lms.cohorts.models import Cohort, Enrolment
 from lms.db import insert_ignore, utcnow
 from lms.events import after_commit
 from lms.extensions import Model, db
-from lms.plugins.types import CompletionContext
 from lms.progress.models import (
     CourseCompletion,
     ModuleCompletion,
@@ -50,8 +49,8 @@ from lms.progress.models import (
     Reflection,
     StepProgress,
 )
+from lms.progress.rules import plugin_step_rule_met, rule_met
 
-CORE_STEP_RULES = ("viewed", "marked_done", "quiz_passed", "reflection_submitted")
 ALL: Mapping[str, Any] = MappingProxyType({"rule": "all"})
 
 
@@ -64,49 +63,6 @@ class Outcome:
     course: bool = False
 
 
-def rule_met(
-    rule: Mapping[str, Any],
-    done: int,
-    total: int,
-    level: str,
-    target: Any,
-    user_id: int,
-    done_ids: set[int],
-    child_ids: list[int],
-) -> bool:
-    """Does ``done`` of ``total`` children satisfy ``rule`` (``all``, ``any``, ``attendance``
-    or a plugin's)? ``attendance`` looks at live sessions, not children (lms.live.queries)."""
-    name = rule.get("rule", "all")
-    if name == "all":
-        return total > 0 and done >= total
-    if name == "any":
-        return done >= min(int(rule.get("n", 1)), total) and total > 0
-    if name == "attendance":
-        from lms.live.queries import attendance_met
-
-        course = target if level == "course" else target.course
-        return attendance_met(user_id, course, int(rule.get("percent", 100)))
-    plugin_rule = _plugin_rule(name)
-    params = {k: structure.thaw(v) for k, v in rule.items() if k != "rule"}
-    return plugin_rule.check(
-        CompletionContext(
-            user_id=user_id,
-            level=level,
-            target=target,
-            params=params,
-            done_children=frozenset(done_ids),
-            children=tuple(child_ids),
-        )
-    )
-
-
-def _plugin_rule(name: str) -> Any:
-    registry = current_app.extensions["lms_plugins"].registries.completion_rules
-    if name not in registry:
-        raise LookupError(f"Completion rule “{name}” is not registered (is its plugin loaded?)")
-    return registry[name][1]
-
-
 def step_condition_met(step: Step, progress: StepProgress | None, user_id: int) -> bool:
     """Has the learner done what ``step.complete_when`` asks?"""
     rule = step.complete_when
@@ -117,15 +73,7 @@ def step_condition_met(step: Step, progress: StepProgress | None, user_id: int) 
     if rule in _DONE_WHEN:
         params = {"p_user": user_id, "p_step": step.id}
         return bool(db.session.scalar(select(_DONE_WHEN[rule]), params))
-    return _plugin_step_rule_met(rule, step, user_id)
-
-
-def _plugin_step_rule_met(rule: str, step: Step, user_id: int) -> bool:
-    return bool(
-        _plugin_rule(rule).check(
-            CompletionContext(user_id=user_id, level="step", target=step, params={})
-        )
-    )
+    return plugin_step_rule_met(rule, step, user_id)
 
 
 def complete_step(user_id: int, step: Step) -> bool:
@@ -189,7 +137,7 @@ def step_recorded(who: Subject) -> Outcome:
     rule is now met and, if it newly is, bring module and course completion up to date."""
     outcome = Outcome()
     rule = who.complete_when
-    if rule not in CORE_STEP_RULES and not _plugin_step_rule_met(rule, who.step, who.user_id):
+    if rule not in CORE_STEP_RULES and not plugin_step_rule_met(rule, who.step, who.user_id):
         return outcome
     statement = _COMPLETE_STEP_WHEN.get(rule, _COMPLETE_STEP)
     result = db.session.execute(
