@@ -16,6 +16,7 @@ from typing import Any
 from flask_wtf import FlaskForm
 from markupsafe import Markup, escape
 from sqlalchemy import bindparam, exists, select
+from sqlalchemy.orm import aliased
 from werkzeug.datastructures import MultiDict
 from wtforms import SelectField
 
@@ -108,6 +109,8 @@ class FilterResult:
     #: The choices of each select, as (value, label): drawn by ``option_tags``, as WTForms'
     #: widgets (or a template loop) cost more than the rest of the people page.
     options: dict[str, list[tuple[Any, str]]] = field(default_factory=dict)
+    #: Whether to say that a course's cohorts are offered once the course is chosen.
+    cohort_hint: bool = False
 
     @property
     def ok(self) -> bool:
@@ -137,10 +140,18 @@ def course_options() -> list[tuple[int, str]]:
 
 
 @cache
-def _cohorts_statement(by_cohort: bool, by_organisation: bool) -> Any:
+def _cohorts_statement(by_cohort: bool, by_organisation: bool, via_cohort: bool) -> Any:
+    """The cohorts of one course: the course chosen, or (``via_cohort``) the course of the
+    cohort asked for, so that a link to a cohort's report opens with its course's cohorts."""
     query = select(Cohort.id, Cohort.name).order_by(
         Cohort.starts_on.desc().nulls_last(), Cohort.name
     )
+    if via_cohort:
+        asked = aliased(Cohort)
+        course_id = select(asked.course_id).where(asked.id == bindparam("cohort_id"))
+        query = query.where(Cohort.course_id == course_id.scalar_subquery())
+    else:
+        query = query.where(Cohort.course_id == bindparam("course_id"))
     if by_cohort:
         query = query.where(Cohort.id.in_(bindparam("cohort_ids", expanding=True)))
     if by_organisation:
@@ -154,10 +165,20 @@ def _cohorts_statement(by_cohort: bool, by_organisation: bool) -> Any:
     return query
 
 
-def cohort_options(scope: ReportScope) -> list[tuple[int, str]]:
-    """Cohorts worth filtering by: those the scope's people are enrolled on."""
-    statement = _cohorts_statement(scope.cohort_ids is not None, scope.organisation_ids is not None)
+def cohort_options(
+    scope: ReportScope, course_id: int | None, cohort_id: int | None = None
+) -> list[tuple[int, str]]:
+    """Cohorts worth filtering by: those of ``course_id`` (or, with no course chosen, of
+    ``cohort_id``'s course) that the scope's people are enrolled on. None without either:
+    a list of every cohort there ever was is too long to choose from."""
+    if course_id is None and cohort_id is None:
+        return []
+    statement = _cohorts_statement(
+        scope.cohort_ids is not None, scope.organisation_ids is not None, course_id is None
+    )
     values = {
+        "course_id": course_id,
+        "cohort_id": cohort_id,
         "cohort_ids": sorted(scope.cohort_ids or ()),
         "organisation_ids": sorted(scope.organisation_ids or ()),
     }
@@ -187,11 +208,16 @@ def _choice(value: Any, raw: str | None, offered: list[tuple[int, str]]) -> tupl
 
 
 def read_filters(scope: ReportScope, args: MultiDict[str, str]) -> FilterResult:
-    """Validate the filters in ``args`` for ``scope``: two queries for the choices."""
+    """Validate the filters in ``args`` for ``scope``: a query for the courses and, once a
+    course (or a cohort) is chosen, one for its cohorts."""
     form = FilterForm(formdata=_args(args))
     form.validate()
     courses = course_options()
-    cohorts = cohort_options(scope) if scope.cohort_ids is None or len(scope.cohort_ids) > 1 else []
+    problems: dict[str, str] = {}
+    course_id, problems["course"] = _choice(form.course.data, args.get("course"), courses)
+    many_cohorts = scope.cohort_ids is None or len(scope.cohort_ids) > 1
+    asked_cohort = args.get("cohort") not in (None, "")
+    cohorts = cohort_options(scope, course_id, form.cohort.data) if many_cohorts else []
     units = list(scope.units)
     options: dict[str, list[tuple[Any, str]]] = {
         "course": [("", "All courses"), *courses],
@@ -200,10 +226,8 @@ def read_filters(scope: ReportScope, args: MultiDict[str, str]) -> FilterResult:
     }
     if not units:
         del form.unit
-    if not cohorts:
-        del form.cohort
-    problems: dict[str, str] = {}
-    course_id, problems["course"] = _choice(form.course.data, args.get("course"), courses)
+    if not cohorts and not (many_cohorts and asked_cohort):
+        del form.cohort  # (kept for a cohort asked for that can't be offered: its message)
     cohort_id, problems["cohort"] = _choice(
         form.cohort.data if "cohort" in form else None, args.get("cohort"), cohorts
     )
@@ -238,7 +262,8 @@ def read_filters(scope: ReportScope, args: MultiDict[str, str]) -> FilterResult:
         session_id=session_id,
         unit_ids=unit_ids,
     )
-    return FilterResult(form, filters, narrowed, messages, options)
+    cohort_hint = many_cohorts and course_id is None and not asked_cohort
+    return FilterResult(form, filters, narrowed, messages, options, cohort_hint)
 
 
 def _session_in(scope: ReportScope, session_id: int | None) -> bool:

@@ -264,9 +264,11 @@ def test_pages_do_not_grow_with_the_rows(rw: ReportWorld, client, sign_in, facto
 
 
 #: The people page's statements: the signed-in person, the organisation, their memberships
-#: (the permission), the organisation tree, the courses and the cohorts to filter by, and
-#: the page of people with their memberships, courses and the headcount (one statement).
-PEOPLE_PAGE_STATEMENTS = 7
+#: (the permission), the organisation tree, the courses to filter by, and the page of people
+#: with their memberships, courses and the headcount (one statement).
+PEOPLE_PAGE_STATEMENTS = 6
+#: A course (or a cohort) chosen as the filter: the cohorts of that course to choose from.
+COHORTS_STATEMENTS = 1
 #: A person's record: the first four as above, then their memberships and enrolments.
 RECORD_STATEMENTS = 6
 #: A unit chosen as the filter: its units, from the organisation tree once more.
@@ -282,8 +284,10 @@ def test_the_people_page_and_a_record_run_a_fixed_number_of_statements(
     urls = {
         base: PEOPLE_PAGE_STATEMENTS,
         f"{base}?page=2": PEOPLE_PAGE_STATEMENTS,
-        f"{base}?course={rw.foundations.id}&from=2000-01-01": PEOPLE_PAGE_STATEMENTS,
+        f"{base}?course={rw.foundations.id}&from=2000-01-01": PEOPLE_PAGE_STATEMENTS
+        + COHORTS_STATEMENTS,
         f"{base}?unit={rw.ward.id}&cohort={rw.cohort.id}": PEOPLE_PAGE_STATEMENTS
+        + COHORTS_STATEMENTS
         + UNIT_FILTER_STATEMENTS,
         f"{base}/people/{rw.ada.id}": RECORD_STATEMENTS,
     }
@@ -319,11 +323,38 @@ def test_the_filter_form_sends_what_the_page_reads(rw: ReportWorld, client, sign
     body = page(client, f"/organisations/{rw.trust.id}/dashboard", **{"from": "2026-01-02"})
     names = {i.get("name") for form in scan_html(body).forms for i in form["inputs"]}
     assert {"from", "to"} <= names
-    for name in ("course", "cohort", "unit"):
+    for name in ("course", "unit"):
         assert f'name="{name}"' in body
     assert 'value="2026-01-02"' in body
     chosen = page(client, f"/organisations/{rw.trust.id}", course=rw.teams.id)
     assert f'<option value="{rw.teams.id}" selected>Teams</option>' in chosen
+    assert 'name="cohort"' in chosen
+
+
+def test_cohorts_are_offered_once_their_course_is_chosen(
+    rw: ReportWorld, client, sign_in, factories
+):
+    """Every cohort there ever was is too long a list: a course's cohorts (those the
+    organisation's people are on) are offered once the course is chosen, and a link to a
+    cohort opens with the cohorts of its course."""
+    empty = factories.cohort(rw.foundations, name="Foundations nobody here is on")
+    factories.enrol(rw.outsider, empty)
+    sign_in(rw.manager)
+    base = f"/organisations/{rw.trust.id}"
+    first = page(client, base)
+    assert 'name="cohort"' not in first
+    assert "To pick a cohort, choose its course and press Show." in first
+    chosen = page(client, base, course=rw.foundations.id)
+    assert f'<option value="{rw.cohort.id}">{rw.cohort.name}</option>' in chosen
+    assert rw.team_cohort.name not in chosen  # another course's cohort
+    assert empty.name not in chosen  # nobody from the organisation on it
+    assert "choose its course and press Show" not in chosen
+    linked = page(client, base, cohort=rw.team_cohort.id)
+    assert f'<option value="{rw.team_cohort.id}" selected>{rw.team_cohort.name}</option>' in linked
+    assert rw.cohort.name not in linked.split('name="cohort"')[1].split("</select>")[0]
+    mismatched = client.get(base, query_string={"course": rw.teams.id, "cohort": rw.cohort.id})
+    assert mismatched.status_code == 400
+    assert "Please choose one from the list." in mismatched.get_data(as_text=True)
 
 
 def test_a_session_nobody_in_the_organisation_booked_answers_as_an_unknown_one(
