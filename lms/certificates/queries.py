@@ -10,6 +10,7 @@ from sqlalchemy import Select, bindparam, func, select
 from sqlalchemy.orm import defer, joinedload, lazyload
 
 from lms.accounts.models import Membership, User
+from lms.accounts.permissions import managed_ids
 from lms.accounts.tree import with_units
 from lms.certificates.models import (
     Certificate,
@@ -67,7 +68,7 @@ def by_code(typed: str) -> Certificate | None:
 
 def _managed_organisation_ids(user: User) -> set[int]:
     """Organisations the person manages, with every unit inside them."""
-    return set(with_units(user.organisation_ids("manager")))
+    return set(with_units(managed_ids(user)))
 
 
 def people_certificates(viewer: User, page: int = 1) -> Any:

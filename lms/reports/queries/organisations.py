@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from lms.accounts.models import Organisation, User
+from lms.accounts.permissions import managed_ids
 from lms.extensions import db
 
 
@@ -13,6 +14,6 @@ def managed_organisations(user: User) -> list[Organisation]:
     organisation for an admin."""
     query = select(Organisation).order_by(Organisation.name)
     if not user.is_admin:
-        managed = user.organisation_ids("manager")
+        managed = managed_ids(user)
         query = query.where(Organisation.id.in_(managed) | Organisation.parent_id.in_(managed))
     return list(db.session.scalars(query))
