@@ -7,7 +7,17 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from sqlalchemy import String, bindparam, exists, func, literal_column, null, select, union_all
+from sqlalchemy import (
+    String,
+    bindparam,
+    exists,
+    func,
+    literal,
+    literal_column,
+    null,
+    select,
+    union_all,
+)
 
 from lms.cohorts.models import Cohort, Enrolment
 from lms.db import utcnow
@@ -32,13 +42,15 @@ class BookableCohort:
 def _dashboard_query() -> Any:
     """One statement for the dashboard's panel: the person's sessions still to come (booked
     or waiting, cancelled ones too so they hear about it), then their cohorts with sessions
-    still open for booking that they haven't booked or joined the waiting list of yet."""
+    still open for booking that they haven't booked or joined the waiting list of yet.
+    (Its fixed lists of statuses are plain bound values: an ``in_()`` of a tuple is
+    expanded anew on every execution.)"""
     user_id: Any = bindparam("user_id")
     now: Any = bindparam("now")
     theirs = exists().where(
         Booking.session_id == LiveSession.id,
         Booking.user_id == user_id,
-        Booking.status.in_(("booked", "waitlisted")),
+        Booking.status.in_([literal("booked"), literal("waitlisted")]),
     )
     upcoming = (
         select(
@@ -58,7 +70,7 @@ def _dashboard_query() -> Any:
         .join(LiveSession, LiveSession.cohort_id == Cohort.id)
         .where(
             Enrolment.user_id == user_id,
-            Enrolment.status.in_(("active", "completed")),
+            Enrolment.status.in_([literal("active"), literal("completed")]),
             LiveSession.status == "scheduled",
             func.coalesce(LiveSession.booking_deadline, LiveSession.starts_at) > now,
             ~theirs,
