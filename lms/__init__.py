@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,17 @@ def _find(name: str) -> str:
     wheel, otherwise next to it in the source tree."""
     packaged = Path(__file__).resolve().parent / name
     return str(packaged if packaged.is_dir() else ROOT / name)
+
+
+def serving_app(config: dict[str, Any] | None = None) -> Flask:
+    """The app as a web server's worker runs it (``wsgi.py``): built, then everything made
+    at start-up (modules, templates, the app) moved out of the garbage collector's sight, as
+    it lives as long as the worker. Each collection then looks only at what requests made,
+    rather than at every object of the process again."""
+    app = create_app(config)
+    gc.collect()
+    gc.freeze()
+    return app
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:

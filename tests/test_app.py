@@ -122,3 +122,17 @@ def test_begin_immediate_on_a_fresh_connection(make_app):
         db.session.commit()
         set_write_intent(False)
     assert seen.count("BEGIN") == 1 and seen.count("BEGIN IMMEDIATE") == 1
+
+
+def test_a_served_app_keeps_what_start_up_made_out_of_the_collector(tmp_path):
+    import gc
+
+    from lms import serving_app
+
+    assert gc.get_freeze_count() == 0
+    try:
+        app = serving_app({"INSTANCE_PATH": str(tmp_path), "TESTING": True})
+        assert gc.get_freeze_count() > 0
+        assert app.test_client().get("/sign-in").status_code == 200
+    finally:
+        gc.unfreeze()
