@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Mapping
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from functools import cache
@@ -17,6 +18,7 @@ from lms.catalogue.models import Course, Module, Step
 from lms.cohorts.models import PLACE_STATUSES, Cohort, Enrolment
 from lms.db import request_memo
 from lms.extensions import db
+from lms.progress.learner_state import Done
 from lms.progress.models import CourseCompletion, ModuleCompletion, StepProgress
 
 
@@ -178,16 +180,23 @@ def _done(
     return done_steps, done_modules, completed
 
 
-def course_views(user: User, places: list[Place]) -> list[CourseView]:
+def course_views(user: User, places: list[Place], done: Done | None = None) -> list[CourseView]:
     """Progress through each course the learner has a place on, in a fixed number of
-    queries whatever their number."""
+    queries whatever their number (none when the caller read what is ``done`` on the one
+    course of ``places``)."""
     course_ids = list({place.course.id: None for place in places})
     if not course_ids:
         return []
     versions = {place.course.id: place.course.version for place in places}
     modules = _module_lines(course_ids, versions)
     lines = _step_lines(course_ids, versions)
-    done_steps, done_modules, completed = _done(user, course_ids)
+    done_steps: AbstractSet[int]
+    done_modules: AbstractSet[int]
+    if done is not None and len(course_ids) == 1:
+        done_steps, done_modules = done.steps, done.modules
+        completed = {course_ids[0]: done.completed_at}
+    else:
+        done_steps, done_modules, completed = _done(user, course_ids)
     views = []
     for place in places:
         course = place.course
@@ -273,13 +282,16 @@ def learner_places(user: User) -> list[Place]:
     ]
 
 
-def course_view(user: User, course: Course, enrolment: Enrolment | None) -> CourseView:
-    """One course's outline with the learner's progress (empty progress if not enrolled)."""
+def course_view(
+    user: User, course: Course, enrolment: Enrolment | None, done: Done | None = None
+) -> CourseView:
+    """One course's outline with the learner's progress (empty progress if not enrolled).
+    A caller that read what is ``done`` on the course passes it, saving that query."""
     shown = CourseLine(
         course.id, course.slug, course.title, (course.content_version, course.content_hash)
     )
     if enrolment is not None:
-        return course_views(user, [Place(shown, enrolment.resume_step_id)])[0]
+        return course_views(user, [Place(shown, enrolment.resume_step_id)], done)[0]
     module_views = {m.id: ModuleView(m) for m in _module_lines([course.id])}
     for line in _step_lines([course.id]).get(course.id, []):
         if line.module_id in module_views:

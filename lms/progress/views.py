@@ -19,6 +19,7 @@ from lms.errors import InvalidInput
 from lms.extensions import db
 from lms.progress import queries
 from lms.progress import services as progress
+from lms.progress.learner_state import LearnerState, learner_state
 from lms.progress.models import Reflection
 
 bp = Blueprint("progress", __name__)
@@ -98,14 +99,21 @@ def step(slug: str, key: str) -> str | Response:
     course, step = load_step(slug, key)
     require(can(current_user, "view_step", step))
     module = step.module
-    if module.content_note and not progress.has_acknowledged(current_user, module):
+    state = learner_state(current_user, step)
+    if module.content_note and not state.has_acknowledged(module):
         return _note_page(course, module, step)
-    if step.content_note and not progress.has_acknowledged(current_user, step):
+    if step.content_note and not state.has_acknowledged(step):
         return _note_page(course, step, step)
     enrolment = cohorts.enrolment_for(current_user, course)
-    if enrolment is not None and can(current_user, "record_progress", step):
+    if (
+        enrolment is not None
+        and not state.records_nothing_new(step, enrolment)
+        and can(current_user, "record_progress", step)
+    ):
         progress.open_step(current_user, step, enrolment)
-    return _render_step(course, step, enrolment)
+        # Opening it may have completed the step (and its module, the course): read again.
+        state = learner_state(current_user, step)
+    return _render_step(course, step, enrolment, state=state)
 
 
 def _render_step(
@@ -113,12 +121,15 @@ def _render_step(
     step: Step,
     enrolment: Any,
     *,
+    state: LearnerState | None = None,
     status: int = 200,
     reflection_text: str | None = None,
     quiz_answers: dict[int, int] | None = None,
     problem: str | None = None,
 ) -> Any:
-    view = queries.course_view(current_user, course, enrolment)
+    if state is None:
+        state = learner_state(current_user, step)
+    view = queries.course_view(current_user, course, enrolment, state.done)
     line = next((s for m in view.modules for s in m.steps if s.id == step.id), None)
     before, after = queries.neighbours(step)
     reflection = None
