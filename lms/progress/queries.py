@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Mapping
-from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from functools import cache
@@ -180,23 +179,16 @@ def _done(
     return done_steps, done_modules, completed
 
 
-def course_views(user: User, places: list[Place], done: Done | None = None) -> list[CourseView]:
+def course_views(user: User, places: list[Place]) -> list[CourseView]:
     """Progress through each course the learner has a place on, in a fixed number of
-    queries whatever their number (none when the caller read what is ``done`` on the one
-    course of ``places``)."""
+    queries whatever their number."""
     course_ids = list({place.course.id: None for place in places})
     if not course_ids:
         return []
     versions = {place.course.id: place.course.version for place in places}
     modules = _module_lines(course_ids, versions)
     lines = _step_lines(course_ids, versions)
-    done_steps: AbstractSet[int]
-    done_modules: AbstractSet[int]
-    if done is not None and len(course_ids) == 1:
-        done_steps, done_modules = done.steps, done.modules
-        completed = {course_ids[0]: done.completed_at}
-    else:
-        done_steps, done_modules, completed = _done(user, course_ids)
+    done_steps, done_modules, completed = _done(user, course_ids)
     views = []
     for place in places:
         course = place.course
@@ -282,16 +274,13 @@ def learner_places(user: User) -> list[Place]:
     ]
 
 
-def course_view(
-    user: User, course: Course, enrolment: Enrolment | None, done: Done | None = None
-) -> CourseView:
-    """One course's outline with the learner's progress (empty progress if not enrolled).
-    A caller that read what is ``done`` on the course passes it, saving that query."""
+def course_view(user: User, course: Course, enrolment: Enrolment | None) -> CourseView:
+    """One course's outline with the learner's progress (empty progress if not enrolled)."""
     shown = CourseLine(
         course.id, course.slug, course.title, (course.content_version, course.content_hash)
     )
     if enrolment is not None:
-        return course_views(user, [Place(shown, enrolment.resume_step_id)], done)[0]
+        return course_views(user, [Place(shown, enrolment.resume_step_id)])[0]
     module_views = {m.id: ModuleView(m) for m in _module_lines([course.id])}
     for line in _step_lines([course.id]).get(course.id, []):
         if line.module_id in module_views:
@@ -309,3 +298,41 @@ def neighbours(step: Step) -> tuple[StepLine | None, StepLine | None]:
     before = ordered[index - 1] if index > 0 else None
     after = ordered[index + 1] if index + 1 < len(ordered) else None
     return before, after
+
+
+@dataclass(frozen=True, slots=True)
+class StepPosition:
+    """Where a step sits in its course, and how far through the course the learner is."""
+
+    done: bool
+    steps_done: int
+    steps_total: int
+    before: structure.StepShape | None
+    after: structure.StepShape | None
+
+
+def step_position(course: Course, step_id: int, done: Done | None) -> StepPosition:
+    """The step page's line on the course, from the cached structure (no query): the steps
+    before and after ``step_id`` across modules, and the steps of the live modules counted
+    as the outline counts them. ``done`` is None when no progress is shown (not enrolled)."""
+    shape = structure.of(course)
+    steps = shape.steps
+    done_ids = done.steps if done is not None else frozenset()
+    total = steps_done = 0
+    index = None
+    for i, line in enumerate(steps):
+        if line.id == step_id:
+            index = i
+        if shape.module(line.module_id) is not None:
+            total += 1
+            steps_done += line.id in done_ids
+    if index is None:
+        return StepPosition(False, steps_done, total, None, None)
+    shown = shape.module(steps[index].module_id) is not None
+    return StepPosition(
+        shown and step_id in done_ids,
+        steps_done,
+        total,
+        steps[index - 1] if index > 0 else None,
+        steps[index + 1] if index + 1 < len(steps) else None,
+    )

@@ -105,15 +105,12 @@ def step(slug: str, key: str) -> str | Response:
     if step.content_note and not state.has_acknowledged(step):
         return _note_page(course, step, step)
     enrolment = cohorts.enrolment_for(current_user, course)
-    if (
-        enrolment is not None
-        and not state.records_nothing_new(step, enrolment)
-        and can(current_user, "record_progress", step)
-    ):
+    can_record = enrolment is not None and can(current_user, "record_progress", step)
+    if enrolment is not None and can_record and not state.records_nothing_new(step, enrolment):
         progress.open_step(current_user, step, enrolment)
         # Opening it may have completed the step (and its module, the course): read again.
         state = learner_state(current_user, step)
-    return _render_step(course, step, enrolment, state=state)
+    return _render_step(course, step, enrolment, state=state, can_record=can_record)
 
 
 def _render_step(
@@ -122,6 +119,7 @@ def _render_step(
     enrolment: Any,
     *,
     state: LearnerState | None = None,
+    can_record: bool | None = None,
     status: int = 200,
     reflection_text: str | None = None,
     quiz_answers: dict[int, int] | None = None,
@@ -129,9 +127,9 @@ def _render_step(
 ) -> Any:
     if state is None:
         state = learner_state(current_user, step)
-    view = queries.course_view(current_user, course, enrolment, state.done)
-    line = next((s for m in view.modules for s in m.steps if s.id == step.id), None)
-    before, after = queries.neighbours(step)
+    if can_record is None:
+        can_record = enrolment is not None and can(current_user, "record_progress", step)
+    position = queries.step_position(course, step.id, state.done if enrolment is not None else None)
     reflection = None
     attempt = None
     if step.type == "reflection":
@@ -148,12 +146,9 @@ def _render_step(
         course=course,
         step=step,
         module=step.module,
-        view=view,
-        line=line,
-        before=before,
-        after=after,
+        position=position,
         enrolment=enrolment,
-        can_record=enrolment is not None and can(current_user, "record_progress", step),
+        can_record=can_record,
         reflection=reflection,
         attempt=attempt,
         sharing_cohort=progress.sharing_cohort(current_user, course)

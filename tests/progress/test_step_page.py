@@ -131,3 +131,57 @@ def test_opening_steps_keeps_the_place_and_writes_only_when_something_changes(
         )
     ).all()
     assert sorted(viewed) == sorted([a.id, b.id])
+
+
+def test_the_page_links_the_steps_either_side_across_modules_and_counts_progress(
+    client, sign_in, create_user, create_course, create_cohort, enrol
+):
+    learner, course = _enrolled(
+        create_user,
+        create_course,
+        create_cohort,
+        enrol,
+        modules=[
+            [{"type": "text", "key": "a", "title": "Alpha"}],
+            [
+                {"type": "text", "key": "b", "title": "Bravo"},
+                {"type": "text", "key": "c", "title": "Charlie"},
+            ],
+        ],
+    )
+    sign_in(learner)
+    base = f"/courses/{course.slug}/steps"
+    client.post(f"{base}/a/done")
+
+    page = client.get(f"{base}/b").get_data(as_text=True)
+    assert f'<a href="{base}/a" rel="prev">← Alpha</a>' in page
+    assert f'<a href="{base}/c" rel="next">Charlie →</a>' in page
+    assert "1 of 3 steps of the course done" in page
+    assert "tag-done" not in page and "Mark as done" in page
+
+    page = client.get(f"{base}/a").get_data(as_text=True)
+    assert 'rel="prev"' not in page and '<span class="tag tag-done">Done</span>' in page
+    assert "Mark as done" not in page
+
+    page = client.get(f"{base}/c").get_data(as_text=True)
+    assert 'rel="next"' not in page and f'href="/courses/{course.slug}">Back to the course' in page
+
+
+def test_someone_not_on_the_course_sees_no_progress(
+    client, sign_in, create_user, create_course, create_cohort, enrol
+):
+    learner, course = _enrolled(
+        create_user,
+        create_course,
+        create_cohort,
+        enrol,
+        modules=[[{"type": "text", "key": "a"}, {"type": "text", "key": "b"}]],
+    )
+    sign_in(learner)
+    client.post(f"/courses/{course.slug}/steps/a/done")
+    admin = create_user(is_admin=True)
+    sign_in(admin)
+    page = client.get(f"/courses/{course.slug}/steps/a").get_data(as_text=True)
+    assert "0 of 2 steps of the course done" in page and "tag-done" not in page
+    assert "without being on the course, so nothing is recorded" in page
+    assert db.session.scalar(select(StepProgress).where(StepProgress.user_id == admin.id)) is None
