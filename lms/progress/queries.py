@@ -17,6 +17,7 @@ from lms.catalogue.models import Course, Module, Step
 from lms.cohorts.models import PLACE_STATUSES, Cohort, Enrolment
 from lms.db import request_memo
 from lms.extensions import db
+from lms.progress.learner_state import Done
 from lms.progress.models import CourseCompletion, ModuleCompletion, StepProgress
 
 
@@ -297,3 +298,41 @@ def neighbours(step: Step) -> tuple[StepLine | None, StepLine | None]:
     before = ordered[index - 1] if index > 0 else None
     after = ordered[index + 1] if index + 1 < len(ordered) else None
     return before, after
+
+
+@dataclass(frozen=True, slots=True)
+class StepPosition:
+    """Where a step sits in its course, and how far through the course the learner is."""
+
+    done: bool
+    steps_done: int
+    steps_total: int
+    before: structure.StepShape | None
+    after: structure.StepShape | None
+
+
+def step_position(course: Course, step_id: int, done: Done | None) -> StepPosition:
+    """The step page's line on the course, from the cached structure (no query): the steps
+    before and after ``step_id`` across modules, and the steps of the live modules counted
+    as the outline counts them. ``done`` is None when no progress is shown (not enrolled)."""
+    shape = structure.of(course)
+    steps = shape.steps
+    done_ids = done.steps if done is not None else frozenset()
+    total = steps_done = 0
+    index = None
+    for i, line in enumerate(steps):
+        if line.id == step_id:
+            index = i
+        if shape.module(line.module_id) is not None:
+            total += 1
+            steps_done += line.id in done_ids
+    if index is None:
+        return StepPosition(False, steps_done, total, None, None)
+    shown = shape.module(steps[index].module_id) is not None
+    return StepPosition(
+        shown and step_id in done_ids,
+        steps_done,
+        total,
+        steps[index - 1] if index > 0 else None,
+        steps[index + 1] if index + 1 < len(steps) else None,
+    )

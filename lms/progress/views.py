@@ -19,6 +19,7 @@ from lms.errors import InvalidInput
 from lms.extensions import db
 from lms.progress import queries
 from lms.progress import services as progress
+from lms.progress.learner_state import LearnerState, learner_state
 from lms.progress.models import Reflection
 
 bp = Blueprint("progress", __name__)
@@ -98,14 +99,18 @@ def step(slug: str, key: str) -> str | Response:
     course, step = load_step(slug, key)
     require(can(current_user, "view_step", step))
     module = step.module
-    if module.content_note and not progress.has_acknowledged(current_user, module):
+    state = learner_state(current_user, step)
+    if module.content_note and not state.has_acknowledged(module):
         return _note_page(course, module, step)
-    if step.content_note and not progress.has_acknowledged(current_user, step):
+    if step.content_note and not state.has_acknowledged(step):
         return _note_page(course, step, step)
     enrolment = cohorts.enrolment_for(current_user, course)
-    if enrolment is not None and can(current_user, "record_progress", step):
+    can_record = enrolment is not None and can(current_user, "record_progress", step)
+    if enrolment is not None and can_record and not state.records_nothing_new(step, enrolment):
         progress.open_step(current_user, step, enrolment)
-    return _render_step(course, step, enrolment)
+        # Opening it may have completed the step (and its module, the course): read again.
+        state = learner_state(current_user, step)
+    return _render_step(course, step, enrolment, state=state, can_record=can_record)
 
 
 def _render_step(
@@ -113,14 +118,18 @@ def _render_step(
     step: Step,
     enrolment: Any,
     *,
+    state: LearnerState | None = None,
+    can_record: bool | None = None,
     status: int = 200,
     reflection_text: str | None = None,
     quiz_answers: dict[int, int] | None = None,
     problem: str | None = None,
 ) -> Any:
-    view = queries.course_view(current_user, course, enrolment)
-    line = next((s for m in view.modules for s in m.steps if s.id == step.id), None)
-    before, after = queries.neighbours(step)
+    if state is None:
+        state = learner_state(current_user, step)
+    if can_record is None:
+        can_record = enrolment is not None and can(current_user, "record_progress", step)
+    position = queries.step_position(course, step.id, state.done if enrolment is not None else None)
     reflection = None
     attempt = None
     if step.type == "reflection":
@@ -137,12 +146,9 @@ def _render_step(
         course=course,
         step=step,
         module=step.module,
-        view=view,
-        line=line,
-        before=before,
-        after=after,
+        position=position,
         enrolment=enrolment,
-        can_record=enrolment is not None and can(current_user, "record_progress", step),
+        can_record=can_record,
         reflection=reflection,
         attempt=attempt,
         sharing_cohort=progress.sharing_cohort(current_user, course)
