@@ -7,7 +7,7 @@ an enrolment, the learner keeps what they have done.
 
 from __future__ import annotations
 
-from sqlalchemy import bindparam, exists, select
+from sqlalchemy import bindparam, exists, literal, select
 from sqlalchemy.orm import contains_eager, lazyload
 
 from lms.accounts.models import User
@@ -24,7 +24,8 @@ from lms.extensions import db
 from lms.progress.models import CourseCompletion
 
 # The cohort comes from the join the filter needs; its course is the caller's, already in
-# the session, so it is not read again.
+# the session, so it is not read again. The statuses are plain bound values (an ``in_()`` of
+# a tuple is expanded anew on every execution, and this runs on every step page).
 _CURRENT_ENROLMENT = (
     select(Enrolment)
     .join(Enrolment.cohort)
@@ -32,7 +33,7 @@ _CURRENT_ENROLMENT = (
     .where(
         Enrolment.user_id == bindparam("user_id"),
         Cohort.course_id == bindparam("course_id"),
-        Enrolment.status.in_(PLACE_STATUSES),
+        Enrolment.status.in_([literal(status) for status in PLACE_STATUSES]),
     )
     .order_by(Enrolment.enrolled_at.desc())
     .limit(1)
