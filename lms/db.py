@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from flask import Flask, abort, has_request_context, request
-from sqlalchemy import event
+from sqlalchemy import Row, Table, event, func, or_
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Engine
@@ -138,20 +138,78 @@ def _on_begin(conn: Any) -> None:
     conn.exec_driver_sql("BEGIN IMMEDIATE" if _write_intent.get() else "BEGIN")
 
 
-def insert_ignore(model: type, values: dict[str, Any], keys: list[str]) -> bool:
+def insert_ignore(model: Any, values: Mapping[str, Any], keys: Sequence[str]) -> bool:
     """INSERT a row unless one with the same ``keys`` exists. Returns True if inserted.
 
     A single statement, so completing a step twice (or concurrently) leaves one row.
     """
+    return upsert(model, values, keys, update=()) is not None
+
+
+def upsert(
+    target: Any,
+    values: Mapping[str, Any],
+    keys: Sequence[str],
+    *,
+    update: Sequence[str] | None = None,
+    fill_empty: bool = False,
+    returning: Sequence[str] = (),
+) -> Row[Any] | None:
+    """INSERT ``values`` into ``target`` (a mapped class or a Table) or, when a row with the
+    same ``keys`` (a unique constraint) is there, update that row instead. One statement on
+    PostgreSQL and SQLite alike, so concurrent writers leave one row and never fail.
+
+    - ``update``: the columns an existing row takes from ``values`` (by default every one
+      but ``keys``); ``()`` leaves an existing row as it is (see ``insert_ignore``).
+    - ``fill_empty``: only the columns of ``update`` still empty (NULL) take the new value,
+      so a first value is never moved; a row with none of them empty is left as it is.
+    - ``returning``: the columns to give back (by default ``keys``).
+
+    Returns those columns of the row inserted or updated, or None when the existing row was
+    left as it was. The statement is built once per shape and runs with ``values`` as its
+    parameters.
+    """
     dialect = db.session.get_bind().dialect.name
-    if dialect == "postgresql":
-        # The implicit RETURNING of the primary key leaves rowcount at -1 on psycopg, so
-        # ask for the row explicitly: none comes back when the insert did nothing.
-        stmt = pg_insert(model).values(**values).on_conflict_do_nothing(index_elements=keys)
-        return db.session.execute(stmt.returning(getattr(model, keys[0]))).first() is not None
-    lite = sqlite_insert(model).values(**values).on_conflict_do_nothing(index_elements=keys)
-    result = db.session.execute(lite)
-    return bool(getattr(result, "rowcount", 0))
+    table: Table = target if isinstance(target, Table) else target.__table__
+    key_names = tuple(keys)
+    changed = (
+        tuple(name for name in values if name not in key_names) if update is None else tuple(update)
+    )
+    shape = (dialect, table, key_names, changed, fill_empty, tuple(returning) or key_names)
+    statement = _UPSERTS.get(shape)
+    if statement is None:
+        statement = _UPSERTS[shape] = _upsert_statement(*shape)
+    row: Row[Any] | None = db.session.execute(statement, dict(values)).first()
+    return row
+
+
+_UPSERTS: dict[tuple[Any, ...], Any] = {}
+
+
+def _upsert_statement(
+    dialect: str,
+    table: Table,
+    keys: tuple[str, ...],
+    changed: tuple[str, ...],
+    fill_empty: bool,
+    returning: tuple[str, ...],
+) -> Any:
+    base = (pg_insert if dialect == "postgresql" else sqlite_insert)(table)
+    if not changed:
+        statement = base.on_conflict_do_nothing(index_elements=list(keys))
+    elif fill_empty:
+        statement = base.on_conflict_do_update(
+            index_elements=list(keys),
+            set_={name: func.coalesce(table.c[name], base.excluded[name]) for name in changed},
+            where=or_(*(table.c[name].is_(None) for name in changed)),
+        )
+    else:
+        statement = base.on_conflict_do_update(
+            index_elements=list(keys), set_={name: base.excluded[name] for name in changed}
+        )
+    # Asked for explicitly: the implicit RETURNING of the primary key would leave rowcount
+    # at -1 on psycopg, and no row comes back when the statement did nothing.
+    return statement.returning(*(table.c[name] for name in returning))
 
 
 def pairs(rows: Any) -> dict[Any, Any]:

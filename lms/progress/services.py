@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
-from sqlalchemy import bindparam, func, or_, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import bindparam, select, update
 
 from lms.accounts.models import User
 from lms.catalogue.models import Course, Module, Step
 from lms.cohorts.models import Cohort, Enrolment
-from lms.db import begin_write, insert_ignore, utcnow
+from lms.db import begin_write, insert_ignore, upsert, utcnow
 from lms.errors import InvalidInput, NotAllowed
 from lms.events import commit
 from lms.extensions import Model, db
@@ -39,10 +36,11 @@ def _touch_enrolments(user_id: int, course_id: int, step_id: int) -> None:
 def _record(who: Subject, *stamps: str) -> Outcome:
     """Upsert the learner's progress row, stamping ``stamps`` (each set once, never moved),
     then let the engine decide what is now complete."""
-    now = utcnow()
-    db.session.execute(
-        _upsert(stamps),
-        {"user_id": who.user_id, "step_id": who.step_id, **dict.fromkeys(stamps, now)},
+    upsert(
+        StepProgress,
+        {"user_id": who.user_id, "step_id": who.step_id, **dict.fromkeys(stamps, utcnow())},
+        ("user_id", "step_id"),
+        fill_empty=True,
     )
     return step_recorded(who)
 
@@ -251,22 +249,3 @@ _TOUCH_ENROLMENTS = (
     )
     .values(resume_step_id=bindparam("p_step"), last_activity_at=bindparam("p_now"))
 )
-_PROGRESS = Model.metadata.tables[StepProgress.__tablename__]
-_UPSERTS: dict[tuple[str, tuple[str, ...]], Any] = {}
-
-
-def _upsert(stamps: tuple[str, ...]) -> Any:
-    """INSERT the progress row with ``stamps``, or on a row already there set the ones still
-    empty (one statement: concurrent writers leave one row and the first stamps)."""
-    dialect = db.session.get_bind().dialect.name
-    statement = _UPSERTS.get((dialect, stamps))
-    if statement is None:
-        insert = pg_insert if dialect == "postgresql" else sqlite_insert
-        base = insert(_PROGRESS)
-        statement = base.on_conflict_do_update(
-            index_elements=["user_id", "step_id"],
-            set_={s: func.coalesce(_PROGRESS.c[s], base.excluded[s]) for s in stamps},
-            where=or_(*(_PROGRESS.c[s].is_(None) for s in stamps)),
-        )
-        _UPSERTS[(dialect, stamps)] = statement
-    return statement

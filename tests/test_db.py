@@ -1,0 +1,165 @@
+"""lms.db's idempotent writes: ``upsert`` and ``insert_ignore``, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import threading
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select
+
+from lms import db as lms_db
+from lms.db import begin_write, insert_ignore, upsert
+from lms.extensions import Model
+from lms.extensions import db as _db
+from lms.progress.models import NoteAcknowledgement, StepProgress
+from lms.testing.factories import Factories
+
+T0 = datetime(2026, 3, 2, 9, 30)
+T1 = T0 + timedelta(hours=1)
+KEYS = ("user_id", "step_id")
+
+
+def _person_and_step(factories: Factories) -> tuple[int, int]:
+    course = factories.course(modules=[[{"type": "text"}]])
+    person = factories.user()
+    _db.session.flush()
+    return person.id, course.modules[0].steps[0].id
+
+
+def _progress(user_id: int, step_id: int) -> StepProgress:
+    _db.session.expire_all()
+    row = _db.session.scalar(
+        select(StepProgress).where(StepProgress.user_id == user_id, StepProgress.step_id == step_id)
+    )
+    assert row is not None
+    return row
+
+
+def _rows(user_id: int) -> int:
+    return _db.session.scalar(
+        select(func.count(StepProgress.id)).where(StepProgress.user_id == user_id)
+    )
+
+
+def test_upsert_inserts_then_updates_the_same_row(db, factories):
+    user_id, step_id = _person_and_step(factories)
+    first = upsert(StepProgress, {"user_id": user_id, "step_id": step_id, "viewed_at": T0}, KEYS)
+    assert first is not None and tuple(first) == (user_id, step_id)
+
+    again = upsert(StepProgress, {"user_id": user_id, "step_id": step_id, "viewed_at": T1}, KEYS)
+    assert again is not None  # an existing row, updated
+    assert _progress(user_id, step_id).viewed_at == T1
+    assert _rows(user_id) == 1
+
+
+def test_upsert_updates_only_the_columns_named(db, factories):
+    user_id, step_id = _person_and_step(factories)
+    values = {"user_id": user_id, "step_id": step_id, "viewed_at": T0, "marked_done_at": T0}
+    upsert(StepProgress, values, KEYS)
+    later = {**values, "viewed_at": T1, "marked_done_at": T1}
+    upsert(StepProgress, later, KEYS, update=("marked_done_at",))
+    row = _progress(user_id, step_id)
+    assert (row.viewed_at, row.marked_done_at) == (T0, T1)
+
+
+def test_upsert_with_nothing_to_update_leaves_the_row_alone(db, factories):
+    user_id, step_id = _person_and_step(factories)
+    values = {"user_id": user_id, "step_id": step_id, "viewed_at": T0}
+    assert upsert(StepProgress, values, KEYS, update=()) is not None
+    assert upsert(StepProgress, {**values, "viewed_at": T1}, KEYS, update=()) is None
+    assert _progress(user_id, step_id).viewed_at == T0
+    assert _rows(user_id) == 1
+
+
+def test_upsert_fill_empty_sets_first_values_only(db, factories):
+    user_id, step_id = _person_and_step(factories)
+    keys = {"user_id": user_id, "step_id": step_id}
+    stamps = ("viewed_at", "marked_done_at")
+    assert upsert(StepProgress, {**keys, "viewed_at": T0}, KEYS, fill_empty=True) is not None
+
+    # viewed_at is kept, the empty marked_done_at is filled
+    filled = upsert(StepProgress, {**keys, **dict.fromkeys(stamps, T1)}, KEYS, fill_empty=True)
+    assert filled is not None
+    row = _progress(user_id, step_id)
+    assert (row.viewed_at, row.marked_done_at) == (T0, T1)
+
+    # none left empty: the row is left as it was and nothing comes back
+    later = {**keys, **dict.fromkeys(stamps, T1 + timedelta(days=1))}
+    assert upsert(StepProgress, later, KEYS, fill_empty=True) is None
+    row = _progress(user_id, step_id)
+    assert (row.viewed_at, row.marked_done_at) == (T0, T1)
+
+
+def test_upsert_gives_back_the_columns_asked_for(db, factories):
+    user_id, step_id = _person_and_step(factories)
+    table = Model.metadata.tables["step_progress"]  # a Table works as well as a class
+    row = upsert(
+        table,
+        {"user_id": user_id, "step_id": step_id, "viewed_at": T0},
+        KEYS,
+        returning=("id", "viewed_at"),
+    )
+    assert row is not None
+    assert row.id == _progress(user_id, step_id).id and row.viewed_at == T0
+
+
+def test_upsert_builds_each_statement_once(db, factories):
+    user_id, step_id = _person_and_step(factories)
+    values = {"user_id": user_id, "step_id": step_id, "viewed_at": T0}
+    upsert(StepProgress, values, KEYS, fill_empty=True)
+    built = dict(lms_db._UPSERTS)
+    upsert(StepProgress, {**values, "viewed_at": T1}, KEYS, fill_empty=True)
+    upsert(StepProgress, {**values, "viewed_at": T1}, list(KEYS), fill_empty=True)
+    assert built == lms_db._UPSERTS
+    assert all(lms_db._UPSERTS[k] is built[k] for k in built)
+
+
+def test_insert_ignore_says_whether_it_inserted(db, factories):
+    person = factories.user()
+    _db.session.flush()
+    values = {"user_id": person.id, "subject": "step:1", "at": T0}
+    assert insert_ignore(NoteAcknowledgement, values, ["user_id", "subject"]) is True
+    assert insert_ignore(NoteAcknowledgement, {**values, "at": T1}, ["user_id", "subject"]) is False
+    at = _db.session.scalar(
+        select(NoteAcknowledgement.at).where(NoteAcknowledgement.user_id == person.id)
+    )
+    assert at == T0
+
+
+def test_twenty_threads_filling_one_row_leave_one_row_and_one_winner(make_app):
+    app = make_app()
+    with app.app_context():
+        user_id, step_id = _person_and_step(Factories())
+        _db.session.commit()
+
+    barrier = threading.Barrier(20)
+    written: list[bool] = []
+    errors: list[BaseException] = []
+
+    def worker(n: int) -> None:
+        try:
+            with app.app_context():
+                barrier.wait()
+                begin_write()
+                row = upsert(
+                    StepProgress,
+                    {"user_id": user_id, "step_id": step_id, "viewed_at": T0 + timedelta(n)},
+                    KEYS,
+                    fill_empty=True,
+                )
+                _db.session.commit()
+                written.append(row is not None)
+        except BaseException as error:  # collected and reported below
+            errors.append(error)
+
+    threads = [threading.Thread(target=worker, args=(n,)) for n in range(20)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert not errors, errors
+    assert sorted(written) == [False] * 19 + [True]
+    with app.app_context():
+        assert _rows(user_id) == 1
+        assert _progress(user_id, step_id).viewed_at is not None
