@@ -274,6 +274,44 @@ def test_a_second_connection_of_the_writing_thread_times_out_instead_of_waiting_
 
 
 @sqlite_only
+def test_a_read_transaction_that_goes_on_to_write_never_waits_on_the_lock_file(make_app):
+    # It holds no file lock and takes none: SQLite's busy timeout bounds its wait for the
+    # writer in front of it, as before (here: shorter than that writer's transaction).
+    app = make_app(SQLITE_BUSY_TIMEOUT_MS=50)
+    with app.app_context():
+        user_id, step_id = _person_and_step(Factories())
+        _db.session.commit()
+    holding, release = threading.Event(), threading.Event()
+
+    def holder() -> None:
+        with app.app_context():
+            _write_a_row(user_id, step_id, T0)
+            holding.set()
+            release.wait(30)
+            _db.session.commit()
+
+    def reader() -> None:
+        with app.app_context():
+            table = StepProgress.__table__
+            _db.session.execute(select(func.count()).select_from(table))  # BEGIN (deferred)
+            with pytest.raises(OperationalError, match="locked"):
+                _db.session.connection().exec_driver_sql(
+                    "UPDATE step_progress SET viewed_at = viewed_at"
+                )
+            _db.session.rollback()
+
+    first = threading.Thread(target=holder, daemon=True)
+    first.start()
+    try:
+        assert holding.wait(30)
+        assert _in_thread(reader) == []
+    finally:
+        release.set()
+        first.join(30)
+    assert not first.is_alive()
+
+
+@sqlite_only
 def test_a_waiting_writer_is_woken_by_the_lock_not_failed_by_the_busy_timeout(make_app):
     # A busy timeout far shorter than the holder's transaction: polling would give up
     # ("database is locked"); waiting on the lock file, the writer goes on once it is free.
