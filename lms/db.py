@@ -56,11 +56,30 @@ def begin_write() -> None:
     if _write_intent.get():
         return
     forget_request_memo()
-    if is_sqlite() and db.session().in_transaction():
-        db.session.commit()
+    session = db.session()
+    if is_sqlite() and session.in_transaction():
+        if not _write_on_same_connection(session):
+            session.commit()
         # What was read before the lock may have changed since: read it again under it.
-        db.session.expire_all()
+        session.expire_all()
     _write_intent.set(True)
+
+
+def _write_on_same_connection(session: Session) -> bool:
+    """End the session's read transaction and start the write one on the same connection,
+    without handing the connection back to the pool and taking it out again: when no
+    change waits to be flushed (it is committed first, as before) and the transaction is
+    the session's own (not a savepoint in someone else's)."""
+    if session.new or session.dirty or session.deleted:
+        return False
+    connection = session.connection()
+    dbapi_connection = connection.connection.dbapi_connection
+    if connection.in_nested_transaction() or dbapi_connection is None:
+        return False
+    dbapi_connection.commit()  # the read transaction ends here
+    _write_intent.set(True)
+    _begin_immediate(connection)  # SQLAlchemy's transaction goes on, now a write
+    return True
 
 
 def request_memo(key: Hashable, compute: Callable[[], T]) -> T:
@@ -148,9 +167,13 @@ def _on_connect(dbapi_conn: Any, _record: Any) -> None:
 def _on_begin(conn: Any) -> None:
     if conn.dialect.name != "sqlite":
         return
-    if not _write_intent.get():
+    if _write_intent.get():
+        _begin_immediate(conn)
+    else:
         conn.exec_driver_sql("BEGIN")
-        return
+
+
+def _begin_immediate(conn: Any) -> None:
     lock: _WriteLock | None = getattr(conn.connection.dbapi_connection, "lms_write_lock", None)
     if lock is not None:
         lock.acquire()

@@ -253,6 +253,43 @@ def test_a_write_holds_the_lock_file_until_its_transaction_ends(make_app):
 
 
 @sqlite_only
+def test_begin_write_after_reading_writes_on_what_is_committed_now(make_app):
+    # The read transaction ends (on the same connection) and the write begins IMMEDIATE:
+    # what another connection committed in between is what the write reads and changes.
+    app = make_app()
+    path = _lock_path(app)
+    with app.app_context():
+        user_id, step_id = _person_and_step(Factories())
+        _write_a_row(user_id, step_id, T0)
+        _db.session.commit()
+
+        row = _progress(user_id, step_id)  # a read transaction, and a row loaded in it
+        assert row.viewed_at == T0
+
+        def elsewhere() -> None:
+            with app.app_context():
+                _write_a_row(user_id, step_id, T1)
+                _db.session.commit()
+
+        assert _in_thread(elsewhere) == []
+        assert _db.session().in_transaction()  # still the read transaction
+        begin_write()
+        assert _held_elsewhere(path)  # the write lock, taken at once
+        assert row.viewed_at == T1  # expired, read again under the lock
+        row.marked_done_at = T1
+        _db.session.commit()
+        assert not _held_elsewhere(path)
+        stored = _progress(user_id, step_id)
+        assert (stored.viewed_at, stored.marked_done_at) == (T1, T1)
+
+        # a change waiting to be flushed is committed before the write, as it always was
+        row.marked_done_at = T0
+        begin_write()
+        _db.session.rollback()
+        assert _progress(user_id, step_id).marked_done_at == T0
+
+
+@sqlite_only
 def test_a_second_connection_of_the_writing_thread_times_out_instead_of_waiting_for_itself(
     make_app,
 ):
