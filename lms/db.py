@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import fcntl
 import logging
-from collections.abc import Callable, Hashable
+import os
+import sqlite3
+import sys
+import threading
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from flask import Flask, abort, has_request_context, request
-from sqlalchemy import event
+from sqlalchemy import Row, Table, event, func, or_
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Engine
@@ -51,11 +56,30 @@ def begin_write() -> None:
     if _write_intent.get():
         return
     forget_request_memo()
-    if is_sqlite() and db.session().in_transaction():
-        db.session.commit()
+    session = db.session()
+    if is_sqlite() and session.in_transaction():
+        if not _write_on_same_connection(session):
+            session.commit()
         # What was read before the lock may have changed since: read it again under it.
-        db.session.expire_all()
+        session.expire_all()
     _write_intent.set(True)
+
+
+def _write_on_same_connection(session: Session) -> bool:
+    """End the session's read transaction and start the write one on the same connection,
+    without handing the connection back to the pool and taking it out again: when no
+    change waits to be flushed (it is committed first, as before) and the transaction is
+    the session's own (not a savepoint in someone else's)."""
+    if session.new or session.dirty or session.deleted:
+        return False
+    connection = session.connection()
+    dbapi_connection = connection.connection.dbapi_connection
+    if connection.in_nested_transaction() or dbapi_connection is None:
+        return False
+    dbapi_connection.commit()  # the read transaction ends here
+    _write_intent.set(True)
+    _begin_immediate(connection)  # SQLAlchemy's transaction goes on, now a write
+    return True
 
 
 def request_memo(key: Hashable, compute: Callable[[], T]) -> T:
@@ -81,12 +105,17 @@ _strict_writes = False
 _DML = ("INSERT", "UPDATE", "DELETE", "REPLACE")
 
 
+_write_lock_file = True
+
+
 def configure_sqlite(app: Flask) -> None:
-    """Use this app's busy timeout for SQLite connections opened from now on, and (when
-    testing) refuse writes in a request that did not announce them with ``begin_write()``."""
-    global _busy_timeout_ms, _strict_writes
+    """Use this app's busy timeout and write lock setting (``SQLITE_WRITE_LOCK``, on unless
+    set to False) for SQLite connections opened from now on, and (when testing) refuse writes
+    in a request that did not announce them with ``begin_write()``."""
+    global _busy_timeout_ms, _strict_writes, _write_lock_file
     _busy_timeout_ms = int(app.config["SQLITE_BUSY_TIMEOUT_MS"])
     _strict_writes = bool(app.config.get("TESTING"))
+    _write_lock_file = bool(app.config.get("SQLITE_WRITE_LOCK", True))
 
 
 class UnannouncedWrite(RuntimeError):
@@ -117,7 +146,7 @@ def _check_write_announced(
 
 @event.listens_for(Engine, "connect")
 def _on_connect(dbapi_conn: Any, _record: Any) -> None:
-    if type(dbapi_conn).__module__.split(".")[0] not in ("sqlite3", "pysqlite2"):
+    if not isinstance(dbapi_conn, sqlite3.Connection):
         return
     # Hand transaction control to SQLAlchemy events (see _on_begin).
     dbapi_conn.isolation_level = None
@@ -128,30 +157,220 @@ def _on_connect(dbapi_conn: Any, _record: Any) -> None:
     row = cursor.execute("PRAGMA journal_mode").fetchone()
     if row and row[0] != "memory":
         cursor.execute("PRAGMA journal_mode = WAL")
+    path = next((r[2] for r in cursor.execute("PRAGMA database_list") if r[1] == "main"), "")
     cursor.close()
+    if path and _write_lock_file and isinstance(dbapi_conn, _SQLiteConnection):
+        dbapi_conn.lms_write_lock = _WriteLock.open(path + "-writelock")
 
 
 @event.listens_for(Engine, "begin")
 def _on_begin(conn: Any) -> None:
     if conn.dialect.name != "sqlite":
         return
-    conn.exec_driver_sql("BEGIN IMMEDIATE" if _write_intent.get() else "BEGIN")
+    if _write_intent.get():
+        _begin_immediate(conn)
+    else:
+        conn.exec_driver_sql("BEGIN")
 
 
-def insert_ignore(model: type, values: dict[str, Any], keys: list[str]) -> bool:
+def _begin_immediate(conn: Any) -> None:
+    lock: _WriteLock | None = getattr(conn.connection.dbapi_connection, "lms_write_lock", None)
+    if lock is not None:
+        lock.acquire()
+    try:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+    except BaseException:
+        if lock is not None:
+            lock.release()
+        raise
+
+
+# -- handing SQLite's write lock over -----------------------------------------------------
+#
+# SQLite lets one connection write at a time. A connection that finds the lock taken polls:
+# its busy handler sleeps 1, 2, 5, 10, 15, 20, 25... ms between tries, so under several
+# writers the lock often lies free while everyone sleeps. So a write transaction first takes
+# an flock() on "<database>-writelock" (one open file per connection, so the threads of a
+# process exclude each other too): waiting writers sleep in the kernel and the next one is
+# woken the moment the lock is given back, which is as soon as the SQLite transaction ends
+# (commit, rollback, or the connection closed; a process that dies closes its files and so
+# lets go too). SQLite's own lock and busy timeout stay as they were, for writers without
+# the file lock (other programs, a read transaction that goes on to write).
+
+_holders: dict[int, int] = {}  # thread id -> how many of its connections hold the lock
+_holders_lock = threading.Lock()
+
+
+class _WriteLock:
+    """The file lock of one connection."""
+
+    def __init__(self, fd: int) -> None:
+        self.fd = fd
+        self.owner: int | None = None  # the thread that took it
+
+    @classmethod
+    def open(cls, path: str) -> _WriteLock | None:
+        if _green_threads():
+            return None  # flock() would stop every greenlet of the process, the holder's too
+        try:
+            fd = os.open(path, os.O_RDONLY | os.O_CREAT | os.O_CLOEXEC, 0o644)
+        except OSError as error:
+            log.warning("no SQLite write lock file (%s): writers poll for the lock", error)
+            return None
+        return cls(fd)
+
+    def acquire(self) -> None:
+        if self.owner is not None:
+            return
+        me = threading.get_ident()
+        with _holders_lock:
+            if _holders.get(me):
+                # Another connection of this thread holds it (and perhaps SQLite's lock):
+                # waiting here would be waiting for ourselves. SQLite's busy timeout decides.
+                return
+        fcntl.flock(self.fd, fcntl.LOCK_EX)
+        self.owner = me
+        with _holders_lock:
+            _holders[me] = _holders.get(me, 0) + 1
+
+    def release(self) -> None:
+        owner, self.owner = self.owner, None
+        if owner is None:
+            return
+        fcntl.flock(self.fd, fcntl.LOCK_UN)
+        with _holders_lock:
+            left = _holders.pop(owner, 1) - 1
+            if left:
+                _holders[owner] = left
+
+    def close(self) -> None:
+        if self.fd < 0:
+            return
+        try:
+            self.release()
+        finally:
+            os.close(self.fd)
+            self.fd = -1
+
+    def __del__(self) -> None:  # a connection dropped without close(): let go of the file
+        self.close()
+
+
+def _green_threads() -> bool:
+    gevent = sys.modules.get("gevent.monkey")
+    if gevent is not None and gevent.is_module_patched("threading"):
+        return True
+    eventlet = sys.modules.get("eventlet.patcher")
+    return eventlet is not None and bool(eventlet.is_monkey_patched("thread"))
+
+
+class _SQLiteConnection(sqlite3.Connection):
+    """A pysqlite connection that gives its write lock back as soon as its transaction
+    ends (``_on_begin`` takes it before ``BEGIN IMMEDIATE``)."""
+
+    lms_write_lock: _WriteLock | None = None
+
+    def commit(self) -> None:
+        try:
+            super().commit()
+        finally:
+            if self.lms_write_lock is not None:
+                self.lms_write_lock.release()
+
+    def rollback(self) -> None:
+        try:
+            super().rollback()
+        finally:
+            if self.lms_write_lock is not None:
+                self.lms_write_lock.release()
+
+    def close(self) -> None:
+        lock, self.lms_write_lock = self.lms_write_lock, None
+        try:
+            super().close()
+        finally:
+            if lock is not None:
+                lock.close()
+
+
+@event.listens_for(Engine, "do_connect")
+def _sqlite_connection_class(dialect: Any, _record: Any, _cargs: Any, cparams: Any) -> None:
+    if dialect.name == "sqlite" and dialect.driver == "pysqlite":
+        cparams.setdefault("factory", _SQLiteConnection)
+
+
+def insert_ignore(model: Any, values: Mapping[str, Any], keys: Sequence[str]) -> bool:
     """INSERT a row unless one with the same ``keys`` exists. Returns True if inserted.
 
     A single statement, so completing a step twice (or concurrently) leaves one row.
     """
+    return upsert(model, values, keys, update=()) is not None
+
+
+def upsert(
+    target: Any,
+    values: Mapping[str, Any],
+    keys: Sequence[str],
+    *,
+    update: Sequence[str] | None = None,
+    fill_empty: bool = False,
+    returning: Sequence[str] = (),
+) -> Row[Any] | None:
+    """INSERT ``values`` into ``target`` (a mapped class or a Table) or, when a row with the
+    same ``keys`` (a unique constraint) is there, update that row instead. One statement on
+    PostgreSQL and SQLite alike, so concurrent writers leave one row and never fail.
+
+    - ``update``: the columns an existing row takes from ``values`` (by default every one
+      but ``keys``); ``()`` leaves an existing row as it is (see ``insert_ignore``).
+    - ``fill_empty``: only the columns of ``update`` still empty (NULL) take the new value,
+      so a first value is never moved; a row with none of them empty is left as it is.
+    - ``returning``: the columns to give back (by default ``keys``).
+
+    Returns those columns of the row inserted or updated, or None when the existing row was
+    left as it was. The statement is built once per shape and runs with ``values`` as its
+    parameters.
+    """
     dialect = db.session.get_bind().dialect.name
-    if dialect == "postgresql":
-        # The implicit RETURNING of the primary key leaves rowcount at -1 on psycopg, so
-        # ask for the row explicitly: none comes back when the insert did nothing.
-        stmt = pg_insert(model).values(**values).on_conflict_do_nothing(index_elements=keys)
-        return db.session.execute(stmt.returning(getattr(model, keys[0]))).first() is not None
-    lite = sqlite_insert(model).values(**values).on_conflict_do_nothing(index_elements=keys)
-    result = db.session.execute(lite)
-    return bool(getattr(result, "rowcount", 0))
+    table: Table = target if isinstance(target, Table) else target.__table__
+    key_names = tuple(keys)
+    changed = (
+        tuple(name for name in values if name not in key_names) if update is None else tuple(update)
+    )
+    shape = (dialect, table, key_names, changed, fill_empty, tuple(returning) or key_names)
+    statement = _UPSERTS.get(shape)
+    if statement is None:
+        statement = _UPSERTS[shape] = _upsert_statement(*shape)
+    row: Row[Any] | None = db.session.execute(statement, dict(values)).first()
+    return row
+
+
+_UPSERTS: dict[tuple[Any, ...], Any] = {}
+
+
+def _upsert_statement(
+    dialect: str,
+    table: Table,
+    keys: tuple[str, ...],
+    changed: tuple[str, ...],
+    fill_empty: bool,
+    returning: tuple[str, ...],
+) -> Any:
+    base = (pg_insert if dialect == "postgresql" else sqlite_insert)(table)
+    if not changed:
+        statement = base.on_conflict_do_nothing(index_elements=list(keys))
+    elif fill_empty:
+        statement = base.on_conflict_do_update(
+            index_elements=list(keys),
+            set_={name: func.coalesce(table.c[name], base.excluded[name]) for name in changed},
+            where=or_(*(table.c[name].is_(None) for name in changed)),
+        )
+    else:
+        statement = base.on_conflict_do_update(
+            index_elements=list(keys), set_={name: base.excluded[name] for name in changed}
+        )
+    # Asked for explicitly: the implicit RETURNING of the primary key would leave rowcount
+    # at -1 on psycopg, and no row comes back when the statement did nothing.
+    return statement.returning(*(table.c[name] for name in returning))
 
 
 def pairs(rows: Any) -> dict[Any, Any]:

@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
-from sqlalchemy import bindparam, func, or_, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import bindparam, select, update
 
 from lms.accounts.models import User
+from lms.catalogue import structure
 from lms.catalogue.models import Course, Module, Step
+from lms.catalogue.structure import StepShape
 from lms.cohorts.models import Cohort, Enrolment
-from lms.db import begin_write, insert_ignore, utcnow
+from lms.db import begin_write, insert_ignore, upsert, utcnow
 from lms.errors import InvalidInput, NotAllowed
 from lms.events import commit
 from lms.extensions import Model, db
@@ -39,10 +38,11 @@ def _touch_enrolments(user_id: int, course_id: int, step_id: int) -> None:
 def _record(who: Subject, *stamps: str) -> Outcome:
     """Upsert the learner's progress row, stamping ``stamps`` (each set once, never moved),
     then let the engine decide what is now complete."""
-    now = utcnow()
-    db.session.execute(
-        _upsert(stamps),
-        {"user_id": who.user_id, "step_id": who.step_id, **dict.fromkeys(stamps, now)},
+    upsert(
+        StepProgress,
+        {"user_id": who.user_id, "step_id": who.step_id, **dict.fromkeys(stamps, utcnow())},
+        ("user_id", "step_id"),
+        fill_empty=True,
     )
     return step_recorded(who)
 
@@ -80,6 +80,16 @@ def mark_done(user: User, step: Step) -> Outcome:
     _touch_enrolments(who.user_id, who.course_id, who.step_id)
     commit()
     return outcome
+
+
+def step_after(course: Course, step: Step) -> StepShape | None:
+    """The live step after ``step`` in its course (across modules), or None after the last:
+    from the course's cached structure, so it costs no query."""
+    steps = structure.of(course).steps
+    for index, line in enumerate(steps):
+        if line.id == step.id:
+            return steps[index + 1] if index + 1 < len(steps) else None
+    return None
 
 
 def submit_quiz(user: User, step: Step, answers: dict[int, int | None]) -> QuizResult:
@@ -251,22 +261,3 @@ _TOUCH_ENROLMENTS = (
     )
     .values(resume_step_id=bindparam("p_step"), last_activity_at=bindparam("p_now"))
 )
-_PROGRESS = Model.metadata.tables[StepProgress.__tablename__]
-_UPSERTS: dict[tuple[str, tuple[str, ...]], Any] = {}
-
-
-def _upsert(stamps: tuple[str, ...]) -> Any:
-    """INSERT the progress row with ``stamps``, or on a row already there set the ones still
-    empty (one statement: concurrent writers leave one row and the first stamps)."""
-    dialect = db.session.get_bind().dialect.name
-    statement = _UPSERTS.get((dialect, stamps))
-    if statement is None:
-        insert = pg_insert if dialect == "postgresql" else sqlite_insert
-        base = insert(_PROGRESS)
-        statement = base.on_conflict_do_update(
-            index_elements=["user_id", "step_id"],
-            set_={s: func.coalesce(_PROGRESS.c[s], base.excluded[s]) for s in stamps},
-            where=or_(*(_PROGRESS.c[s].is_(None) for s in stamps)),
-        )
-        _UPSERTS[(dialect, stamps)] = statement
-    return statement

@@ -202,11 +202,16 @@ def later(slug: str, key: str) -> Response:
 def done(slug: str, key: str) -> Response:
     course, step = load_step(slug, key)
     require(can(current_user, "record_progress", step))
-    # What the answer needs is taken before the write, which expires the rows read so far.
-    titles, after = _titles(step), _after_progress(course, step)
+    # What the answer needs is taken before the write, which expires the rows read so far:
+    # the titles, and the next step from the course's cached structure.
+    titles, after = _titles(step), progress.step_after(course, step)
+    if after is not None:
+        url = url_for("progress.step", slug=course.slug, key=after.key)
+    else:
+        url = url_for("catalogue.outline", slug=course.slug)
     outcome = progress.mark_done(current_user, step)
     _flash_outcome(outcome, titles)
-    return after
+    return redirect(url, code=303)
 
 
 @bp.post("/courses/<slug>/steps/<key>/quiz")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from lms.cohorts.models import Enrolment
+from lms.db import utcnow
 from lms.extensions import db
 from lms.progress.models import CourseCompletion, Reflection, StepProgress
 
@@ -196,3 +197,30 @@ def test_facilitator_sees_learners_progress(client, sign_in, world):
     sign_in(world.facilitator)
     page = client.get(f"/facilitate/cohorts/{world.cohort.id}").get_data(as_text=True)
     assert "Lena Learner" in page and "2 of 3" in page
+
+
+def test_marking_done_goes_on_to_the_next_live_step_then_back_to_the_outline(
+    client, sign_in, create_user, create_course, create_cohort, enrol
+):
+    learner = create_user()
+    course = _open_course(
+        create_course,
+        create_cohort,
+        enrol,
+        learner,
+        modules=[
+            [{"type": "text", "key": "a"}, {"type": "text", "key": "gone"}],
+            [{"type": "text", "key": "b"}],
+        ],
+    )
+    gone = course.modules[0].steps[1]
+    gone.retired_at = utcnow()
+    db.session.commit()
+    sign_in(learner)
+    base = f"/courses/{course.slug}/steps"
+    response = client.post(f"{base}/a/done")
+    assert response.status_code == 303
+    assert response.headers["Location"].endswith(f"{base}/b")  # over the retired one
+    response = client.post(f"{base}/b/done")
+    assert response.status_code == 303
+    assert response.headers["Location"].endswith(f"/courses/{course.slug}")
