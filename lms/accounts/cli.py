@@ -64,18 +64,19 @@ def create(
 
 
 @users.command("code")
-@click.argument("username")
+@click.argument("name")
 @with_appcontext
-def code(username: str) -> None:
-    """Create a one-time sign-in code for USERNAME (older unused codes stop working)."""
-    user = db.session.scalar(select(User).where(User.username == username.strip().lower()))
+def code(name: str) -> None:
+    """Create a one-time sign-in code for the person who signs in as NAME (their username
+    or email address); their older unused codes stop working."""
+    user = services.find_by_sign_in_name(name)
     if user is None:
-        raise click.ClickException(f"There is nobody with the username {username!r}.")
+        raise click.ClickException(f"There is nobody who signs in as {name!r}.")
     try:
         issued = services.issue_one_time_code(None, user)
     except LMSError as error:
         raise _problem(error) from error
-    click.echo(f"One-time code for {user.display_name} ({user.username}): {issued}")
+    click.echo(f"One-time code for {user.display_name} ({user.sign_in_name}): {issued}")
     click.echo(f"It works once, until {issued.expires_at:%d %B %Y at %H:%M} (UTC).")
 
 

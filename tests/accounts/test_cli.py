@@ -57,9 +57,17 @@ def test_code_prints_the_code_and_expiry(app, db, create_user):
     assert result.exit_code == 0, result.output
     assert re.search(r"[A-Z2-9]{4}-[A-Z2-9]{4}-[A-Z2-9]{2}", result.output)
     assert "It works once, until" in result.output
+    assert "One-time code for Kim (kim.r):" in result.output
     missing = run(app, "code", "nobody")
     assert missing.exit_code != 0
-    assert "There is nobody with the username 'nobody'." in missing.output
+    assert "There is nobody who signs in as 'nobody'." in missing.output
+
+
+def test_code_finds_people_by_their_email_address_too(app, db, create_user):
+    create_user("Lee", email="lee@example.org", password=None)
+    result = run(app, "code", " LEE@example.org ")
+    assert result.exit_code == 0, result.output
+    assert "One-time code for Lee (lee@example.org):" in result.output
 
 
 def test_list(app, db, create_user):
