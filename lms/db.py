@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import logging
 import sqlite3
-from collections.abc import Callable, Hashable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from flask import Flask, abort, has_request_context, request
-from sqlalchemy import Row, Table, event, func, or_
+from sqlalchemy import Row, Table, event, func, literal, or_
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Engine
@@ -254,6 +254,13 @@ def _upsert_statement(
     # Asked for explicitly: the implicit RETURNING of the primary key would leave rowcount
     # at -1 on psycopg, and no row comes back when the statement did nothing.
     return statement.returning(*(table.c[name] for name in returning))
+
+
+def one_of(column: Any, values: Iterable[Any]) -> Any:
+    """``column IN (...)`` for a fixed list of values, each bound as its own parameter.
+    For statements built once and run often: ``column.in_(values)`` binds the list as one
+    expanding parameter, which is rewritten into the SQL again at every execution."""
+    return column.in_([literal(value) for value in values])
 
 
 def pairs(rows: Any) -> dict[Any, Any]:

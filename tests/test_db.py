@@ -447,3 +447,17 @@ def test_no_lock_file_on_other_databases(db):
     connection = _db.session.connection().connection.dbapi_connection
     lock = getattr(connection, "lms_write_lock", None)
     assert (lock is None) == on_postgres()
+
+
+def test_one_of_binds_each_value_so_the_statement_needs_no_rewriting(db):
+    from sqlalchemy import select as select_
+
+    from lms.db import one_of
+
+    table = StepProgress.__table__
+    statement = select_(table.c.id).where(one_of(table.c.viewed_at, (T0, T1)))
+    compiled = statement.compile(dialect=_db.engine.dialect)
+    assert "POSTCOMPILE" not in str(compiled)
+    assert sorted(compiled.params.values()) == [T0, T1]
+    expanding = select_(table.c.id).where(table.c.viewed_at.in_((T0, T1)))
+    assert "POSTCOMPILE" in str(expanding.compile())  # what one_of avoids

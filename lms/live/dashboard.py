@@ -12,7 +12,6 @@ from sqlalchemy import (
     bindparam,
     exists,
     func,
-    literal,
     literal_column,
     null,
     select,
@@ -20,7 +19,7 @@ from sqlalchemy import (
 )
 
 from lms.cohorts.models import Cohort, Enrolment
-from lms.db import utcnow
+from lms.db import one_of, utcnow
 from lms.extensions import db
 from lms.live.models import Booking, LiveSession
 from lms.live.queries import SessionView, session_views
@@ -42,15 +41,13 @@ class BookableCohort:
 def _dashboard_query() -> Any:
     """One statement for the dashboard's panel: the person's sessions still to come (booked
     or waiting, cancelled ones too so they hear about it), then their cohorts with sessions
-    still open for booking that they haven't booked or joined the waiting list of yet.
-    (Its fixed lists of statuses are plain bound values: an ``in_()`` of a tuple is
-    expanded anew on every execution.)"""
+    still open for booking that they haven't booked or joined the waiting list of yet."""
     user_id: Any = bindparam("user_id")
     now: Any = bindparam("now")
     theirs = exists().where(
         Booking.session_id == LiveSession.id,
         Booking.user_id == user_id,
-        Booking.status.in_([literal("booked"), literal("waitlisted")]),
+        one_of(Booking.status, ("booked", "waitlisted")),
     )
     upcoming = (
         select(
@@ -70,7 +67,7 @@ def _dashboard_query() -> Any:
         .join(LiveSession, LiveSession.cohort_id == Cohort.id)
         .where(
             Enrolment.user_id == user_id,
-            Enrolment.status.in_([literal("active"), literal("completed")]),
+            one_of(Enrolment.status, ("active", "completed")),
             LiveSession.status == "scheduled",
             func.coalesce(LiveSession.booking_deadline, LiveSession.starts_at) > now,
             ~theirs,

@@ -4,6 +4,7 @@ of the step and its module, and whether they have opened the step before."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -63,20 +64,33 @@ _NO_ID = cast(null(), Integer)
 _NO_DATE = cast(null(), DateTime)
 _USER: Any = bindparam("user_id")
 _COURSE: Any = bindparam("course_id")
+
+
+def done_selects(user_id: Any, on_courses: Callable[[Any], Any]) -> list[Any]:
+    """The selects of (kind, id, at) rows for what ``user_id`` has done on the courses
+    ``on_courses(course id column)`` picks: completed steps, modules and courses (the last
+    with when). The step page and the outlines run them, each with its own other rows."""
+    return [
+        select(literal_column("'step'", _KIND).label("kind"), StepProgress.step_id, _NO_DATE)
+        .join(Step, Step.id == StepProgress.step_id)
+        .where(
+            StepProgress.user_id == user_id,
+            on_courses(Step.course_id),
+            StepProgress.completed_at.is_not(None),
+        ),
+        select(literal_column("'module'", _KIND), ModuleCompletion.module_id, _NO_DATE)
+        .join(Module, Module.id == ModuleCompletion.module_id)
+        .where(ModuleCompletion.user_id == user_id, on_courses(Module.course_id)),
+        select(
+            literal_column("'course'", _KIND),
+            CourseCompletion.course_id,
+            CourseCompletion.completed_at,
+        ).where(CourseCompletion.user_id == user_id, on_courses(CourseCompletion.course_id)),
+    ]
+
+
 _STATE: Any = union_all(
-    select(literal_column("'step'", _KIND).label("kind"), StepProgress.step_id, _NO_DATE)
-    .join(Step, Step.id == StepProgress.step_id)
-    .where(
-        StepProgress.user_id == _USER,
-        Step.course_id == _COURSE,
-        StepProgress.completed_at.is_not(None),
-    ),
-    select(literal_column("'module'", _KIND), ModuleCompletion.module_id, _NO_DATE)
-    .join(Module, Module.id == ModuleCompletion.module_id)
-    .where(ModuleCompletion.user_id == _USER, Module.course_id == _COURSE),
-    select(
-        literal_column("'course'", _KIND), CourseCompletion.course_id, CourseCompletion.completed_at
-    ).where(CourseCompletion.user_id == _USER, CourseCompletion.course_id == _COURSE),
+    *done_selects(_USER, lambda course_id: course_id == _COURSE),
     select(NoteAcknowledgement.subject, _NO_ID, _NO_DATE).where(
         NoteAcknowledgement.user_id == _USER,
         NoteAcknowledgement.subject.in_([bindparam("module_note"), bindparam("step_note")]),

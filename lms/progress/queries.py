@@ -10,25 +10,18 @@ from functools import cache, cached_property
 from typing import Any
 
 from sqlalchemy import (
-    DateTime,
-    String,
     bindparam,
-    cast,
-    literal,
-    literal_column,
-    null,
     select,
     union_all,
 )
 
 from lms.accounts.models import User
 from lms.catalogue import structure
-from lms.catalogue.models import Course, Module, Step
+from lms.catalogue.models import Course
 from lms.cohorts.models import PLACE_STATUSES, Cohort, Enrolment
-from lms.db import request_memo
+from lms.db import one_of, request_memo
 from lms.extensions import db
-from lms.progress.learner_state import Done
-from lms.progress.models import CourseCompletion, ModuleCompletion, StepProgress
+from lms.progress.learner_state import Done, done_selects
 
 
 @dataclass
@@ -145,33 +138,10 @@ def _module_lines(course_ids: list[int], versions: Versions | None = None) -> li
     ]
 
 
-_NO_DATE = cast(null(), DateTime)
-
-
 @cache
 def _done_query() -> Any:
-    user_id: Any = bindparam("user_id")
     course_ids: Any = bindparam("course_ids", expanding=True)
-    steps = (
-        select(literal_column("'step'", String).label("kind"), StepProgress.step_id, _NO_DATE)
-        .join(Step, Step.id == StepProgress.step_id)
-        .where(
-            StepProgress.user_id == user_id,
-            Step.course_id.in_(course_ids),
-            StepProgress.completed_at.is_not(None),
-        )
-    )
-    modules = (
-        select(literal_column("'module'", String), ModuleCompletion.module_id, _NO_DATE)
-        .join(Module, Module.id == ModuleCompletion.module_id)
-        .where(ModuleCompletion.user_id == user_id, Module.course_id.in_(course_ids))
-    )
-    courses = select(
-        literal_column("'course'", String),
-        CourseCompletion.course_id,
-        CourseCompletion.completed_at,
-    ).where(CourseCompletion.user_id == user_id, CourseCompletion.course_id.in_(course_ids))
-    return union_all(steps, modules, courses)
+    return union_all(*done_selects(bindparam("user_id"), lambda column: column.in_(course_ids)))
 
 
 def _done(
@@ -286,7 +256,7 @@ def _places_query() -> Any:
         .join(Enrolment, Enrolment.cohort_id == Cohort.id)
         .where(
             Enrolment.user_id == bindparam("user_id"),
-            Enrolment.status.in_([literal(status) for status in PLACE_STATUSES]),
+            one_of(Enrolment.status, PLACE_STATUSES),
             Course.retired.is_(False),
         )
         .order_by(Enrolment.last_activity_at.desc().nulls_last(), Enrolment.enrolled_at.desc())
@@ -316,15 +286,17 @@ def course_view(user: User, course: Course, enrolment: Enrolment | None) -> Cour
     return CourseView(shown, list(module_views.values()), None)
 
 
-def neighbours(step: Step) -> tuple[StepLine | None, StepLine | None]:
-    """The steps before and after ``step`` in the course, across modules (one query)."""
-    ordered = _step_lines([step.course_id]).get(step.course_id, [])
-    ids = [line.id for line in ordered]
-    if step.id not in ids:
+def neighbours(
+    course: Course, step_id: int
+) -> tuple[structure.StepShape | None, structure.StepShape | None]:
+    """The steps before and after ``step_id`` in ``course``, across modules: from the
+    course's cached structure, so it costs no query."""
+    steps = structure.of(course).steps
+    index = next((i for i, line in enumerate(steps) if line.id == step_id), None)
+    if index is None:
         return None, None
-    index = ids.index(step.id)
-    before = ordered[index - 1] if index > 0 else None
-    after = ordered[index + 1] if index + 1 < len(ordered) else None
+    before = steps[index - 1] if index > 0 else None
+    after = steps[index + 1] if index + 1 < len(steps) else None
     return before, after
 
 
@@ -344,23 +316,15 @@ def step_position(course: Course, step_id: int, done: Done | None) -> StepPositi
     before and after ``step_id`` across modules, and the steps of the live modules counted
     as the outline counts them. ``done`` is None when no progress is shown (not enrolled)."""
     shape = structure.of(course)
-    steps = shape.steps
     done_ids = done.steps if done is not None else frozenset()
     total = steps_done = 0
-    index = None
-    for i, line in enumerate(steps):
+    here = None
+    for line in shape.steps:
         if line.id == step_id:
-            index = i
+            here = line
         if shape.module(line.module_id) is not None:
             total += 1
             steps_done += line.id in done_ids
-    if index is None:
-        return StepPosition(False, steps_done, total, None, None)
-    shown = shape.module(steps[index].module_id) is not None
-    return StepPosition(
-        shown and step_id in done_ids,
-        steps_done,
-        total,
-        steps[index - 1] if index > 0 else None,
-        steps[index + 1] if index + 1 < len(steps) else None,
-    )
+    before, after = neighbours(course, step_id)
+    shown = here is not None and shape.module(here.module_id) is not None
+    return StepPosition(shown and step_id in done_ids, steps_done, total, before, after)

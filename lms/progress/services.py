@@ -7,9 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy import bindparam, select, update
 
 from lms.accounts.models import User
-from lms.catalogue import structure
 from lms.catalogue.models import Course, Module, Step
-from lms.catalogue.structure import StepShape
 from lms.cohorts.models import Cohort, Enrolment
 from lms.db import begin_write, insert_ignore, upsert, utcnow
 from lms.errors import InvalidInput, NotAllowed
@@ -80,16 +78,6 @@ def mark_done(user: User, step: Step) -> Outcome:
     _touch_enrolments(who.user_id, who.course_id, who.step_id)
     commit()
     return outcome
-
-
-def step_after(course: Course, step: Step) -> StepShape | None:
-    """The live step after ``step`` in its course (across modules), or None after the last:
-    from the course's cached structure, so it costs no query."""
-    steps = structure.of(course).steps
-    for index, line in enumerate(steps):
-        if line.id == step.id:
-            return steps[index + 1] if index + 1 < len(steps) else None
-    return None
 
 
 def submit_quiz(user: User, step: Step, answers: dict[int, int | None]) -> QuizResult:

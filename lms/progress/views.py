@@ -204,7 +204,7 @@ def done(slug: str, key: str) -> Response:
     require(can(current_user, "record_progress", step))
     # What the answer needs is taken before the write, which expires the rows read so far:
     # the titles, and the next step from the course's cached structure.
-    titles, after = _titles(step), progress.step_after(course, step)
+    titles, (_before, after) = _titles(step), queries.neighbours(course, step.id)
     if after is not None:
         url = url_for("progress.step", slug=course.slug, key=after.key)
     else:
@@ -302,7 +302,7 @@ def share_reflection(reflection_id: int) -> Response:
 
 def _after_progress(course: Course, step: Step) -> Response:
     """On to the next step, or back to the outline after the last one."""
-    _before, after = queries.neighbours(step)
+    _before, after = queries.neighbours(course, step.id)
     if after is not None:
         return redirect(url_for("progress.step", slug=course.slug, key=after.key), code=303)
     return redirect(url_for("catalogue.outline", slug=course.slug), code=303)

@@ -7,7 +7,7 @@ an enrolment, the learner keeps what they have done.
 
 from __future__ import annotations
 
-from sqlalchemy import bindparam, exists, literal, select
+from sqlalchemy import bindparam, exists, select
 from sqlalchemy.orm import contains_eager, lazyload
 
 from lms.accounts.models import User
@@ -17,15 +17,14 @@ from lms.audit import services as audit
 from lms.catalogue.models import Course
 from lms.cohorts.models import ENROLMENT_SOURCES, PLACE_STATUSES, Cohort, Enrolment
 from lms.cohorts.services import places
-from lms.db import begin_write, insert_ignore, request_memo, utcnow
+from lms.db import begin_write, insert_ignore, one_of, request_memo, utcnow
 from lms.errors import Conflict, InvalidInput, NotAllowed
 from lms.events import after_commit, commit
 from lms.extensions import db
 from lms.progress.models import CourseCompletion
 
 # The cohort comes from the join the filter needs; its course is the caller's, already in
-# the session, so it is not read again. The statuses are plain bound values (an ``in_()`` of
-# a tuple is expanded anew on every execution, and this runs on every step page).
+# the session, so it is not read again.
 _CURRENT_ENROLMENT = (
     select(Enrolment)
     .join(Enrolment.cohort)
@@ -33,7 +32,7 @@ _CURRENT_ENROLMENT = (
     .where(
         Enrolment.user_id == bindparam("user_id"),
         Cohort.course_id == bindparam("course_id"),
-        Enrolment.status.in_([literal(status) for status in PLACE_STATUSES]),
+        one_of(Enrolment.status, PLACE_STATUSES),
     )
     .order_by(Enrolment.enrolled_at.desc())
     .limit(1)
