@@ -373,3 +373,55 @@ def test_a_session_nobody_in_the_organisation_booked_answers_as_an_unknown_one(
     assert unknown.status_code == elsewhere.status_code == 400
     assert "Their session" not in elsewhere.get_data(as_text=True)
     assert ours.status_code == 200
+
+
+def test_every_table_says_the_same_of_a_place(rw: ReportWorld, client, sign_in, factories):
+    """A place on a retired course never finished is "Not completed" and a place still held
+    on a course completed in another cohort is "Completed" (on that day) wherever it is
+    shown: the people page with the course chosen, the record, the enrolments table and
+    both exports; a withdrawal stays a withdrawal."""
+    from lms.extensions import db
+    from lms.progress.models import CourseCompletion
+    from tests.reports.conftest import read_csv
+
+    _first, second = _earlier_editions(rw, factories)  # Ada: 2021 withdrawn, then active
+    elsewhere = factories.cohort(rw.teams, name="Teams spring")
+    factories.enrol(rw.cal, elsewhere, status="withdrawn")
+    factories.enrol(rw.cal, factories.cohort(rw.teams, name="Teams summer"))
+    db.session.add(
+        CourseCompletion(
+            user_id=rw.cal.id,
+            course_id=rw.teams.id,
+            content_version=1,
+            rule={},
+            source="admin",
+            completed_at=datetime(2026, 3, 2),
+        )
+    )
+    db.session.flush()
+    sign_in(rw.manager)
+    org = f"/organisations/{rw.trust.id}"
+
+    chosen = page(client, org, course=second.id)
+    assert "Foundations (2021): <strong>Not completed</strong>" in chosen
+    assert "In progress" not in chosen
+    record = page(client, f"{org}/people/{rw.cal.id}")
+    assert "<td>Teams summer</td>" in record
+    assert "<td>Completed</td><td>2026-03-02</td>" in record
+    assert "<td>Withdrawn</td>" in record
+
+    table = page(client, f"{org}/enrolments", course=second.id)
+    assert table.count("<td>Not completed</td>") == 1 and "<td>Withdrawn</td>" in table
+    assert "In progress" not in table
+    exported = read_csv(client.get(f"{org}/export/enrolments.csv"))
+    statuses = {(r["Name"], r["Cohort"]): (r["Status"], r["Completed on"]) for r in exported}
+    assert statuses[("Ada Archer", "Foundations 2021 autumn")] == ("Not completed", "")
+    assert statuses[("Ada Archer", "Foundations 2021 spring")] == ("Withdrawn", "")
+    assert statuses[("Cal Cole", "Teams summer")] == ("Completed", "2026-03-02")
+    assert statuses[("Cal Cole", "Teams spring")] == ("Withdrawn", "")
+    people = read_csv(client.get(f"{org}/export/people.csv"))
+    places = {(r["Name"], r["Course"], r["Status"]) for r in people}
+    assert ("Ada Archer", "Foundations (2021)", "Not completed") in places
+    assert ("Ada Archer", "Foundations (2021)", "Withdrawn") in places
+    assert ("Cal Cole", "Teams", "Completed") in places
+    assert ("Cal Cole", "Teams", "Withdrawn") in places

@@ -11,13 +11,14 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import case, extract, func, select
+from sqlalchemy import and_, case, extract, func, select
 
 from lms.accounts.models import Membership, Organisation, User
 from lms.catalogue.models import Course
 from lms.cohorts.models import Cohort, Enrolment
 from lms.db import utcnow
 from lms.extensions import db
+from lms.progress.models import CourseCompletion
 from lms.reports.filters import Filters
 from lms.reports.queries import (
     Page,
@@ -27,7 +28,7 @@ from lms.reports.queries import (
     paged,
     streamed,
 )
-from lms.reports.queries.people import status_label
+from lms.reports.queries.people import place
 from lms.reports.scope import ReportScope
 
 # -- the list of enrolments ---------------------------------------------------------------
@@ -51,22 +52,32 @@ def _enrolments_query(scope: ReportScope, filters: Filters) -> Any:
             first_membership(User.id, scope, Membership.service_number),
             first_membership(User.id, scope, Organisation.name),
             Course.title,
+            Course.retired,
             Cohort.name,
             Enrolment.enrolled_at,
             Enrolment.status,
             Enrolment.completed_at,
+            CourseCompletion.completed_at,
         )
         .select_from(Enrolment)
         .join(User, User.id == Enrolment.user_id)
         .join(Cohort, Cohort.id == Enrolment.cohort_id)
         .join(Course, Course.id == Cohort.course_id)
+        .outerjoin(
+            CourseCompletion,
+            and_(
+                CourseCompletion.user_id == Enrolment.user_id,
+                CourseCompletion.course_id == Cohort.course_id,
+            ),
+        )
         .where(member_of_scope(Enrolment.user_id, scope), *enrolment_conditions(filters, scope))
         .order_by(User.display_name, User.id, Enrolment.enrolled_at, Enrolment.id)
     )
 
 
 def _enrolment_row(row: Any) -> tuple[Any, ...]:
-    name, number, org, course, cohort, enrolled, status, completed = row
+    name, number, org, course, retired, cohort, enrolled, status, completed, course_completed = row
+    label, finished = place(status, retired, completed, course_completed)
     return (
         name,
         number or "",
@@ -74,8 +85,8 @@ def _enrolment_row(row: Any) -> tuple[Any, ...]:
         course,
         cohort,
         enrolled.date() if enrolled else None,
-        status_label(status, False),
-        completed.date() if completed else None,
+        label,
+        finished.date() if finished else None,
     )
 
 

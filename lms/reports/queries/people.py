@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import datetime
 from functools import cache
 from typing import Any
 
@@ -86,11 +87,29 @@ class PeopleTable:
     total: int  # memberships in the scope, whatever the filters
 
 
-def status_label(status: str, completed: bool) -> str:
-    """Where someone is on a course: completing it anywhere counts as completed."""
+#: Enrolments that still hold a place on the course.
+TAKING_PART = ("active", "invited")
+
+
+def status_label(status: str, completed: bool, retired: bool = False) -> str:
+    """Where someone is on a course: completing it anywhere counts as completed, and a
+    place still held on a retired course (an earlier edition) can't be taken further."""
     if completed or status == "completed":
         return "Completed"
+    if retired and status in TAKING_PART:
+        return "Not completed"
     return {"active": "In progress"}.get(status, ENROLMENT_STATUSES.get(status, status))
+
+
+def place(
+    status: str, retired: bool, completed: datetime | None, course_completed: datetime | None
+) -> tuple[str, datetime | None]:
+    """Where one enrolment (a place on a cohort) got, and when it was completed. A place
+    still held on a course completed in another cohort counts as completed, on the day the
+    course was; a withdrawal or a deferral stays what it was."""
+    counts = course_completed is not None and status in TAKING_PART
+    finished = completed or (course_completed if counts else None)
+    return status_label(status, counts, retired), finished
 
 
 #: How far an enrolment got, so that someone's place on a course is the furthest of their
@@ -134,6 +153,7 @@ _COLUMNS = {
     "reached": Integer,
     "courses": Integer,
     "completed": Integer,
+    "retired": Integer,
 }
 
 
@@ -194,6 +214,7 @@ def _table_statement(shape: FilterShape, summarise: bool) -> Any:
             reached=func.max(reached),
             courses=func.count(Course.id.distinct()),
             completed=func.count(case((completed, Course.id)).distinct()),
+            retired=func.max(case((Course.retired, 1), else_=0)),
         )
         .select_from(Enrolment)
         .join(Cohort, Cohort.id == Enrolment.cohort_id)
@@ -222,7 +243,7 @@ def people_table(scope: ReportScope, filters: Filters, number: int) -> PeopleTab
     people: dict[int, PersonRow] = {}
     total = 0
     rows = plain_rows(statement, values)
-    for kind, user_id, text, role, service, line, reached, courses, done in rows:
+    for kind, user_id, text, role, service, line, reached, courses, done, retired in rows:
         if kind == _PERSON:
             people[user_id] = PersonRow(user_id, text)
         elif kind == _MEMBERSHIP:
@@ -230,7 +251,8 @@ def people_table(scope: ReportScope, filters: Filters, number: int) -> PeopleTab
         elif kind == _COURSE and line is None:
             people[user_id].earlier, people[user_id].earlier_completed = courses, done
         elif kind == _COURSE:
-            people[user_id].courses.append((text, status_label(_reached(reached), bool(done))))
+            label = status_label(_reached(reached), bool(done), bool(retired))
+            people[user_id].courses.append((text, label))
         else:
             total = courses or 0
     found = list(people.values())
@@ -257,13 +279,13 @@ def people_rows(scope: ReportScope, filters: Filters) -> Iterator[tuple[Any, ...
         if scope.organisation_ids is not None
         else true()
     )
-    completed = (
-        select(CourseCompletion.id)
+    course_completed = (
+        select(CourseCompletion.completed_at)
         .where(
             CourseCompletion.user_id == Enrolment.user_id,
             CourseCompletion.course_id == Cohort.course_id,
         )
-        .exists()
+        .scalar_subquery()
     )
     conditions = enrolment_conditions(filters, scope)
     query = (
@@ -273,8 +295,9 @@ def people_rows(scope: ReportScope, filters: Filters) -> Iterator[tuple[Any, ...
             Organisation.name,
             Membership.role,
             Course.title,
+            Course.retired,
             Enrolment.status,
-            completed,
+            course_completed,
         )
         .join(Membership, and_(Membership.user_id == User.id, in_scope))
         .join(Organisation, Organisation.id == Membership.organisation_id)
@@ -293,12 +316,12 @@ def people_rows(scope: ReportScope, filters: Filters) -> Iterator[tuple[Any, ...
     query = query.outerjoin(Course, Course.id == Cohort.course_id).order_by(
         User.display_name, User.id, Organisation.name, Course.title, Enrolment.id
     )
-    for name, number, org, role, title, status, done in streamed(query):
+    for name, number, org, role, title, retired, status, finished in streamed(query):
         yield (
             name,
             number or "",
             org,
             "Manager" if role == "manager" else "Member",
             title or "",
-            status_label(status, bool(done)) if status else "",
+            place(status, bool(retired), None, finished)[0] if status else "",
         )

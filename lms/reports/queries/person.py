@@ -15,11 +15,9 @@ from lms.catalogue.models import Course
 from lms.cohorts.models import Cohort, Enrolment
 from lms.extensions import db
 from lms.progress.models import CourseCompletion
-from lms.reports.queries.people import Person, status_label
+from lms.reports.queries.people import Person, place
 from lms.reports.scope import ReportScope
 
-#: Enrolments that still hold a place on the course.
-TAKING_PART = ("active", "invited")
 RECORD_COLUMNS = ("Course", "Cohort", "Enrolled on", "Status", "Completed on")
 
 
@@ -82,14 +80,7 @@ def person_record(scope: ReportScope, user_id: int) -> PersonRecord | None:
         return None
     rows = db.session.execute(_ENROLMENTS, values)
     for title, retired, cohort, enrolled, status, completed, course_completed in rows:
-        # A place still taken on a course completed elsewhere counts as completed (the
-        # people page says so too); a withdrawal or deferral stays what it was.
-        # A place on a retired course can no longer be taken further.
-        counts = course_completed is not None and status in TAKING_PART
-        finished = completed or (course_completed if counts else None)
-        label = status_label(status, counts)
-        if retired and not finished and status in TAKING_PART:
-            label = "Not completed"
+        label, finished = place(status, retired, completed, course_completed)
         row = (title, cohort, _day(enrolled), label, _day(finished))
         (record.earlier if retired else record.current).append(row)
     return record
