@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import importlib
 import logging
+import pkgutil
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from functools import cache
 from importlib.metadata import entry_points
 from typing import Any
 
@@ -57,6 +59,13 @@ class PluginHost:
 
     def load(self, names: Iterable[str], paths: dict[str, str] | None = None) -> None:
         """Load the named plugins (and their requirements' order); stop on any problem."""
+        for name in dict.fromkeys(names):
+            if name in reserved_names():
+                raise PluginError(
+                    f"Plugin “{name}” has a name the LMS keeps for its own parts (their "
+                    "addresses, jobs and tables start with it). Please list the plugin "
+                    "under another name in PLUGINS and in its entry point."
+                )
         classes = {name: _resolve(name, paths or {}) for name in dict.fromkeys(names)}
         for name in _dependency_order(classes):
             plugin = classes[name](name)
@@ -211,6 +220,16 @@ def _check_report(plugin_name: str, report: Report) -> None:
         raise PluginError(
             f"Plugin “{plugin_name}” registers the report “{report.key}”, which {problem}."
         )
+
+
+@cache
+def reserved_names() -> frozenset[str]:
+    """Names no plugin may have: ``lms`` (the core's jobs are ``lms.<key>``), ``static``
+    and every part of the core (``lms.<name>``), whose blueprints, endpoints and tables a
+    plugin's would otherwise meet (a plugin's are named after the plugin)."""
+    import lms
+
+    return frozenset({"lms", "static", *(part.name for part in pkgutil.iter_modules(lms.__path__))})
 
 
 def _resolve(name: str, paths: dict[str, str]) -> type[Plugin]:

@@ -32,6 +32,13 @@ def test_a_plugin_that_is_not_installed_stops_start_up(make_app):
         make_app(PLUGINS=["feedbak"])
 
 
+@pytest.mark.parametrize("name", ["lms", "reports", "accounts", "audit", "static"])
+def test_a_plugin_named_like_a_part_of_the_core_stops_start_up(make_app, name):
+    # Its jobs (lms.<key>), blueprint, endpoints or tables would meet the core's.
+    with pytest.raises(PluginError, match=f"Plugin “{name}” has a name the LMS keeps"):
+        make_app(PLUGINS=[name], PLUGIN_PATHS={name: PLUGIN_PATHS["sample"]})
+
+
 def test_a_plugin_that_cannot_be_imported_stops_start_up(make_app):
     with pytest.raises(PluginError) as error:
         make_app(
