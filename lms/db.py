@@ -182,6 +182,25 @@ def _begin_immediate(conn: Any) -> None:
         raise
 
 
+#: Rows of each index ANALYZE looks at (an estimate is all the query planner needs, and it
+#: keeps the run short on a large database).
+ANALYSIS_LIMIT = 1000
+
+
+def refresh_statistics() -> bool:
+    """Give SQLite's query planner up-to-date statistics of the tables (ANALYZE): without
+    them it can pick a plan that reads a whole table where an index would read a page of it.
+    PostgreSQL keeps its own (autovacuum), so there this does nothing and returns False."""
+    if not is_sqlite():
+        return False
+    begin_write()
+    connection = db.session.connection()
+    connection.exec_driver_sql(f"PRAGMA analysis_limit = {ANALYSIS_LIMIT}")
+    connection.exec_driver_sql("ANALYZE")
+    db.session.commit()
+    return True
+
+
 def insert_ignore(model: Any, values: Mapping[str, Any], keys: Sequence[str]) -> bool:
     """INSERT a row unless one with the same ``keys`` exists. Returns True if inserted.
 

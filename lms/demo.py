@@ -196,7 +196,7 @@ def _work_through(user: User, course: Course, steps: int | None, share: bool = F
 @with_appcontext
 def demo(force: bool, serve: bool, port: int) -> None:
     """Prepare the database, import courses and load demo people, cohorts and progress."""
-    from lms.setup import prepare_database
+    from lms.setup import prepare_database, refresh_statistics
 
     prepare_database()
     if _demo_loaded():
@@ -209,6 +209,7 @@ def demo(force: bool, serve: bool, port: int) -> None:
     else:
         seed()
         click.echo("Demo data loaded.")
+        refresh_statistics()
     click.echo(SIGN_IN_HELP)
     if serve:
         click.echo(f"Open http://127.0.0.1:{port} and sign in. Press Ctrl+C to stop.")

@@ -45,10 +45,19 @@ def _forget_old_uploads() -> None:
     )
 
 
+def _refresh_statistics() -> None:
+    from lms.db import refresh_statistics
+
+    if refresh_statistics():
+        log.info("Refreshed the database's statistics for the query planner")
+
+
 #: The core's own periodic jobs, registered as ``lms.<key>``. Idempotent, like plugins' jobs.
 CORE_JOBS = (
     # Personal details in bulk enrolment files: see docs/bulk-enrolment.md.
     Job("bulk-upload-retention", _forget_old_uploads, {"trigger": "cron", "hour": 3, "minute": 15}),
+    # SQLite's query planner statistics: see docs/deploying.md.
+    Job("database-statistics", _refresh_statistics, {"trigger": "cron", "hour": 3, "minute": 45}),
 )
 
 

@@ -24,6 +24,15 @@ def prepare_database() -> None:
         results = import_all(root, progress=lambda *_args: bar.update(1))
     for result in results:
         click.echo(f"  {result.slug}: {result.status} (version {result.version})")
+    refresh_statistics()
+
+
+def refresh_statistics() -> None:
+    """Statistics for SQLite's query planner (the scheduler refreshes them nightly)."""
+    from lms import db as database
+
+    if database.refresh_statistics():
+        click.echo("Refreshed the database's statistics.")
 
 
 @click.command("init")

@@ -11,7 +11,7 @@ import threading
 from datetime import datetime, timedelta
 
 import pytest
-from sqlalchemy import create_engine, func, select
+from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from lms import db as lms_db
@@ -132,6 +132,22 @@ def test_insert_ignore_says_whether_it_inserted(db, factories):
         select(NoteAcknowledgement.at).where(NoteAcknowledgement.user_id == person.id)
     )
     assert at == T0
+
+
+def test_refresh_statistics_tells_sqlites_planner_how_big_the_tables_are(make_app):
+    app = make_app()
+    with app.app_context():
+        _person_and_step(Factories())
+        _db.session.commit()
+        if on_postgres():  # PostgreSQL's autovacuum keeps its own
+            assert lms_db.refresh_statistics() is False
+            return
+        assert lms_db.refresh_statistics() is True
+        # Committed: what comes next reads without the write lock.
+        assert not _db.session().in_transaction()
+        assert not _held_elsewhere(_lock_path(app))
+        tables = set(_db.session.scalars(text("SELECT tbl FROM sqlite_stat1")))
+        assert {"users", "steps", "courses"} <= tables
 
 
 def test_twenty_threads_filling_one_row_leave_one_row_and_one_winner(make_app):

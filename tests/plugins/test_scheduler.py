@@ -22,6 +22,7 @@ def lms(app, db):
 
 CORE_JOBS = [
     "lms.bulk-upload-retention",
+    "lms.database-statistics",
     "lms.certificates-batches",
     "lms.certificates-check",
 ]
@@ -31,6 +32,7 @@ def test_jobs_are_registered_with_the_agreed_defaults(app):
     sched = build_scheduler(app)
     assert [job.id for job in sched.get_jobs()] == [*CORE_JOBS, "sample.tidy"]
     assert str(sched.get_job("lms.bulk-upload-retention").trigger) == "cron[hour='3', minute='15']"
+    assert str(sched.get_job("lms.database-statistics").trigger) == "cron[hour='3', minute='45']"
     job = sched.get_job("sample.tidy")
     assert job.name == "sample.tidy"
     assert str(job.trigger) == "interval[0:15:00]"
@@ -124,6 +126,7 @@ def test_only_one_scheduler_process_runs(tmp_path):
         assert f"Ran {len(CORE_JOBS) + 1} job(s); 0 failed." in out
         assert "Job sample.tidy finished" in err
         assert "Job lms.bulk-upload-retention finished" in err
+        assert "Refreshed the database's statistics for the query planner" in err
     finally:
         for process in (first, waiting):
             if process is not None and process.poll() is None:

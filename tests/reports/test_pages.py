@@ -425,3 +425,49 @@ def test_every_table_says_the_same_of_a_place(rw: ReportWorld, client, sign_in, 
     assert ("Ada Archer", "Foundations (2021)", "Withdrawn") in places
     assert ("Cal Cole", "Teams", "Completed") in places
     assert ("Cal Cole", "Teams", "Withdrawn") in places
+
+
+def test_completion_by_course_and_by_cohort_add_up_across_cohorts(
+    rw: ReportWorld, client, sign_in, factories
+):
+    """The tables by course and by cohort (and their downloads) count the scope's
+    enrolments once each, a person in both the trust and its ward included: a course's
+    row is the sum of its cohorts', cohorts come latest first (undated ones last)."""
+    from datetime import date
+
+    from lms.accounts.models import Membership
+    from lms.extensions import db
+    from tests.reports.conftest import read_csv
+
+    db.session.add(Membership(user_id=rw.bea.id, organisation_id=rw.trust.id, role="member"))
+    later = factories.cohort(rw.foundations, name="Foundations autumn", starts_on=date(2026, 9, 1))
+    undated = factories.cohort(rw.teams, name="Teams undated", starts_on=None)
+    for status in ("completed", "withdrawn", "active"):
+        person = factories.user(f"Autumn {status}", organisation=rw.ward)
+        factories.enrol(person, later, status=status)
+    factories.enrol(rw.cal, undated, status="deferred")
+    db.session.flush()
+    sign_in(rw.manager)
+    org = f"/organisations/{rw.trust.id}"
+    by_course = {
+        r["Course"]: r for r in read_csv(client.get(f"{org}/export/completion-by-course.csv"))
+    }
+    # Foundations: Ada (completed), Bea (active), then the autumn three; Teams: Bea, Cal.
+    assert [by_course["Foundations"][c] for c in ("Enrolled", "Completed", "In progress")] == [
+        "5",
+        "2",
+        "2",
+    ]
+    assert by_course["Foundations"]["Withdrawn or deferred"] == "1"
+    assert by_course["Foundations"]["% completed"] == "40"
+    assert by_course["Teams"]["Enrolled"] == "2" and by_course["Teams"]["% completed"] == "0"
+    assert list(by_course) == ["Foundations", "Teams"]
+    by_cohort = read_csv(client.get(f"{org}/export/completion-by-cohort.csv"))
+    cohorts = [r["Cohort"] for r in by_cohort]
+    assert cohorts.index("Foundations autumn") < cohorts.index("Teams undated")
+    assert cohorts[-1] == "Teams undated"
+    body = page(client, f"{org}/dashboard")
+    assert (
+        '<span class="figure-value">7</span> <span class="figure-label">Enrolments</span>' in body
+    )
+    assert '<span class="figure-value">2</span> <span class="figure-label">Completed</span>' in body

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import ColumnElement, bindparam, exists, select, true
 
@@ -57,6 +57,19 @@ def plain_rows(statement: Any, values: dict[str, Any]) -> Sequence[Any]:
     plain rows, without the ORM's handling of results (which, row by row, costs more than
     the query itself for a page of people)."""
     return db.session.connection().execute(statement, values).all()
+
+
+def among_scope_people(user_id: Any, scope: ReportScope) -> ColumnElement[bool]:
+    """``member_of_scope`` as ``user_id IN (the scope's members)``, for aggregates over all
+    the scope's enrolments: the database reads them person by person from the scope's
+    memberships, where the correlated EXISTS has it read every enrolment there is and look
+    its person up."""
+    if scope.organisation_ids is None:
+        return true()
+    members = select(Membership.user_id).where(
+        Membership.organisation_id.in_(scope.organisation_ids)
+    )
+    return cast(ColumnElement[bool], user_id.in_(members))
 
 
 def streamed(query: Any) -> Iterator[tuple[Any, ...]]:

@@ -16,12 +16,15 @@ from sqlalchemy import and_, case, extract, func, select
 from lms.accounts.models import Membership, Organisation, User
 from lms.catalogue.models import Course
 from lms.cohorts.models import Cohort, Enrolment
-from lms.db import utcnow
+from lms.db import request_memo, utcnow
 from lms.extensions import db
 from lms.progress.models import CourseCompletion
 from lms.reports.filters import Filters
 from lms.reports.queries import (
+    MAX_PAGE,
+    PER_PAGE,
     Page,
+    among_scope_people,
     enrolment_conditions,
     first_membership,
     member_of_scope,
@@ -127,56 +130,102 @@ def _with_percent(label: tuple[Any, ...], counts: tuple[int, ...]) -> tuple[Any,
     return (*label, *counts, percent)
 
 
-def _by_course_query(scope: ReportScope, filters: Filters) -> Any:
-    return (
-        select(Course.title, *_counts())
+@dataclass(frozen=True)
+class CohortCounts:
+    """The scope's enrolments on one cohort, counted as ``COMPLETION_COLUMNS`` (without
+    the percentage); ``course_rank`` orders the courses by title."""
+
+    name: str
+    course: str
+    starts_on: date | None
+    course_id: int
+    course_rank: int
+    counts: tuple[int, int, int, int]
+
+
+def _per_cohort_query(scope: ReportScope, filters: Filters) -> Any:
+    counted = (
+        select(Enrolment.cohort_id, *_counts())
         .select_from(Enrolment)
         .join(Cohort, Cohort.id == Enrolment.cohort_id)
-        .join(Course, Course.id == Cohort.course_id)
-        .where(member_of_scope(Enrolment.user_id, scope), *enrolment_conditions(filters, scope))
-        .group_by(Course.id, Course.title)
-        .order_by(Course.title, Course.id)
+        .where(among_scope_people(Enrolment.user_id, scope), *enrolment_conditions(filters, scope))
+        .group_by(Enrolment.cohort_id)
+        .subquery()
     )
+    return (
+        select(
+            Cohort.name,
+            Course.title,
+            Cohort.starts_on,
+            Course.id,
+            func.dense_rank().over(order_by=(Course.title, Course.id)),
+            *list(counted.c)[1:],
+        )
+        .join(Cohort, Cohort.id == counted.c.cohort_id)
+        .join(Course, Course.id == Cohort.course_id)
+        .order_by(Cohort.starts_on.desc().nulls_last(), Cohort.name, Cohort.id)
+    )
+
+
+def per_cohort(scope: ReportScope, filters: Filters) -> list[CohortCounts]:
+    """The scope's enrolments counted cohort by cohort, latest cohort first: one aggregate
+    (once per request), from which the totals and the tables by course and by cohort are
+    all drawn, as every count adds up across cohorts."""
+
+    def count() -> list[CohortCounts]:
+        rows = db.session.execute(_per_cohort_query(scope, filters))
+        return [
+            CohortCounts(name, course, starts_on, course_id, rank, (enrolled, done, taking, left))
+            for name, course, starts_on, course_id, rank, enrolled, done, taking, left in rows
+        ]
+
+    return request_memo(("per_cohort", scope, filters), count)
+
+
+def _by_course(scope: ReportScope, filters: Filters) -> list[tuple[Any, ...]]:
+    courses: dict[int, tuple[int, str, list[int]]] = {}
+    for cohort in per_cohort(scope, filters):
+        sums = courses.setdefault(
+            cohort.course_id, (cohort.course_rank, cohort.course, [0, 0, 0, 0])
+        )[2]
+        for i, n in enumerate(cohort.counts):
+            sums[i] += n
+    ordered = sorted(courses.values(), key=lambda course: course[0])
+    return [_with_percent((title,), tuple(sums)) for _rank, title, sums in ordered]
+
+
+def _by_cohort(scope: ReportScope, filters: Filters) -> list[tuple[Any, ...]]:
+    return [
+        _with_percent((c.name, c.course, c.starts_on), c.counts) for c in per_cohort(scope, filters)
+    ]
+
+
+def _page_of(rows: list[tuple[Any, ...]], number: int) -> Page:
+    number = min(max(number, 1), MAX_PAGE)
+    first = (number - 1) * PER_PAGE
+    return Page(rows[first : first + PER_PAGE], number, PER_PAGE, len(rows) > first + PER_PAGE)
 
 
 BY_COURSE_COLUMNS = ("Course", *COMPLETION_COLUMNS)
 
 
 def by_course_page(scope: ReportScope, filters: Filters, number: int) -> Page:
-    page = paged(_by_course_query(scope, filters), number)
-    page.rows = [_with_percent(tuple(r[:1]), tuple(r[1:])) for r in page.rows]
-    return page
+    return _page_of(_by_course(scope, filters), number)
 
 
 def by_course_rows(scope: ReportScope, filters: Filters) -> Iterator[tuple[Any, ...]]:
-    for row in streamed(_by_course_query(scope, filters)):
-        yield _with_percent(row[:1], row[1:])
+    yield from _by_course(scope, filters)
 
 
 BY_COHORT_COLUMNS = ("Cohort", "Course", "Starts on", *COMPLETION_COLUMNS)
 
 
-def _by_cohort_query(scope: ReportScope, filters: Filters) -> Any:
-    return (
-        select(Cohort.name, Course.title, Cohort.starts_on, *_counts())
-        .select_from(Enrolment)
-        .join(Cohort, Cohort.id == Enrolment.cohort_id)
-        .join(Course, Course.id == Cohort.course_id)
-        .where(member_of_scope(Enrolment.user_id, scope), *enrolment_conditions(filters, scope))
-        .group_by(Cohort.id, Cohort.name, Course.title, Cohort.starts_on)
-        .order_by(Cohort.starts_on.desc().nulls_last(), Cohort.name, Cohort.id)
-    )
-
-
 def by_cohort_page(scope: ReportScope, filters: Filters, number: int) -> Page:
-    page = paged(_by_cohort_query(scope, filters), number)
-    page.rows = [_with_percent(tuple(r[:3]), tuple(r[3:])) for r in page.rows]
-    return page
+    return _page_of(_by_cohort(scope, filters), number)
 
 
 def by_cohort_rows(scope: ReportScope, filters: Filters) -> Iterator[tuple[Any, ...]]:
-    for row in streamed(_by_cohort_query(scope, filters)):
-        yield _with_percent(row[:3], row[3:])
+    yield from _by_cohort(scope, filters)
 
 
 # -- completions over time ----------------------------------------------------------------
@@ -272,10 +321,5 @@ def people_in_scope(scope: ReportScope, filters: Filters) -> int:
 
 def enrolment_totals(scope: ReportScope, filters: Filters) -> tuple[int, int]:
     """Enrolments and how many of them are completed."""
-    row = db.session.execute(
-        select(*_counts()[:2])
-        .select_from(Enrolment)
-        .join(Cohort, Cohort.id == Enrolment.cohort_id)
-        .where(member_of_scope(Enrolment.user_id, scope), *enrolment_conditions(filters, scope))
-    ).one()
-    return int(row[0]), int(row[1])
+    cohorts = per_cohort(scope, filters)
+    return sum(c.counts[0] for c in cohorts), sum(c.counts[1] for c in cohorts)
