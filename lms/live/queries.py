@@ -306,6 +306,12 @@ def attendance_summary(user: User, cohort: Cohort) -> AttendanceSummary:
     return _summaries(user.id, [cohort.id]).get(cohort.id) or AttendanceSummary(0, 0, 0, 0)
 
 
+def attendance_summaries(user: User, cohort_ids: list[int]) -> dict[int, AttendanceSummary]:
+    """``attendance_summary`` for several cohorts at once (one query); a cohort without
+    sessions is left out."""
+    return dict(_summaries(user.id, cohort_ids)) if cohort_ids else {}
+
+
 def attendance_met(user_id: int, course: Course, percent: int) -> bool:
     """The ``attendance`` completion rule: attended at least ``percent``% of the counted
     sessions of a cohort of ``course`` the person takes part in (any one will do)."""

@@ -3,6 +3,8 @@ verification by code (and nothing more), reissue and revoke, and who reaches wha
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from sqlalchemy import select
 
@@ -11,6 +13,7 @@ from lms.certificates import services as certificates
 from lms.certificates.models import Certificate
 from lms.certificates.rendering import pdf as rendering
 from lms.extensions import db, limiter
+from lms.progress import services as progress
 from lms.testing.fixtures import count_queries
 from tests.certificates.conftest import certificate_of, complete, count_certificates
 
@@ -323,3 +326,61 @@ def test_fuzzed_codes_are_never_an_error(app, cw, issued, client):
             assert found.status_code == 404 and text(found) == reference
 
     check()
+
+
+def test_the_certificates_page_asks_the_same_few_queries_however_many_courses(
+    cw, client, sign_in, factories
+):
+    from lms.certificates.services.eligibility import enrolments_of, has_certificate, is_eligible
+    from tests.certificates.conftest import past_session, take_register
+
+    def by_register(slug: str, title: str) -> Any:
+        course = factories.course(slug, title=title, certificate_template="attendance")
+        cohort = factories.cohort(course, facilitators=[cw.facilitator])
+        factories.enrol(cw.learner, cohort)
+        return cohort
+
+    # One course completed, one whose certificate comes from the register (none yet).
+    complete(cw.learner, cw.course)
+    by_register("registered-0", "Registered course 0")
+    sign_in(cw.learner)
+    with count_queries() as first:
+        page = text(client.get("/certificates"))
+    assert "A certificate is waiting for you" in page
+
+    # Three more courses completed, one left half done, a withdrawal, and two more courses
+    # that go by the register: one attended once and then missed (not earned yet), one
+    # attended every time.
+    for n in range(3):
+        done = factories.course(f"done-{n}", title=f"Done course {n}", modules=[[{"type": "text"}]])
+        factories.enrol(cw.learner, factories.cohort(done))
+        complete(cw.learner, done)
+    half = factories.course("half", modules=[[{"type": "text"}, {"type": "text"}]])
+    factories.enrol(cw.learner, factories.cohort(half))
+    progress.mark_done(cw.learner, half.modules[0].steps[0])
+    left = factories.course("left", modules=[[{"type": "text"}]])
+    factories.enrol(cw.learner, factories.cohort(left), status="withdrawn")
+    missed = by_register("registered-1", "Registered course 1")
+    take_register(past_session(missed, 10), {cw.learner: ("present", None)})
+    take_register(past_session(missed, 3), {cw.learner: ("absent", None)})
+    came = by_register("registered-2", "Registered course 2")
+    take_register(past_session(came, 5), {cw.learner: ("present", None)})
+
+    with count_queries() as second:
+        page = text(client.get("/certificates"))
+    assert len(second) == len(first), second
+    assert "5 certificates are waiting for you" in page
+    for title in ("Done course 0", "Done course 2", cw.course.title, "Registered course 2"):
+        assert f"<li>{title}</li>" in page
+    assert "Registered course 1" not in page and "Registered course 0" not in page
+    # The same decision as one enrolment at a time.
+    expected = [e for e in enrolments_of(cw.learner) if not has_certificate(e) and is_eligible(e)]
+    assert [e.id for e in certificates.waiting(cw.learner)] == [e.id for e in expected]
+
+    # A third session attended: two of three is not every session, so still not earned...
+    take_register(past_session(missed, 1), {cw.learner: ("present", None)})
+    assert "Registered course 1" not in text(client.get("/certificates"))
+    # ...until the course asks for two thirds.
+    missed.course.completion_rule = {"rule": "attendance", "percent": 60}
+    db.session.flush()
+    assert "<li>Registered course 1</li>" in text(client.get("/certificates"))

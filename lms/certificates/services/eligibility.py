@@ -7,6 +7,7 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import contains_eager
 
 from lms.accounts.models import User
 from lms.catalogue.models import DELIVERY_MODES, Course, Module, Step
@@ -15,7 +16,7 @@ from lms.certificates.models import Certificate
 from lms.cohorts.models import Cohort, Enrolment
 from lms.extensions import db
 from lms.live.models import ATTENDED, Attendance, Booking, LiveSession
-from lms.live.queries import attendance_summary
+from lms.live.queries import attendance_summaries, attendance_summary
 from lms.progress.models import CourseCompletion
 
 #: Enrolments that can hold a certificate (withdrawn and deferred people can't earn one
@@ -27,14 +28,23 @@ CPD_SENTENCE = "One CPD hour equals one hour of structured learning, excluding b
 def attendance_percent(course: Course) -> int:
     """The share of a cohort's sessions to attend for a certificate of attendance: what the
     course's (or a module's) ``attendance`` rule asks, or every session when none does."""
-    rules = [course.completion_rule or {}]
-    rules += list(
-        db.session.scalars(
-            select(Module.completion_rule).where(
-                Module.course_id == course.id, Module.retired_at.is_(None)
+    return attendance_percents([course])[course.id]
+
+
+def attendance_percents(courses: list[Course]) -> dict[int, int]:
+    """``attendance_percent`` of each of ``courses``, by course id: one query."""
+    rules: dict[int, list[Any]] = {course.id: [course.completion_rule or {}] for course in courses}
+    if rules:
+        for course_id, rule in db.session.execute(
+            select(Module.course_id, Module.completion_rule).where(
+                Module.course_id.in_(rules), Module.retired_at.is_(None)
             )
-        )
-    )
+        ):
+            rules[course_id].append(rule)
+    return {course_id: _percent(found) for course_id, found in rules.items()}
+
+
+def _percent(rules: list[Any]) -> int:
     percents = [int(r.get("percent", 100)) for r in rules if (r or {}).get("rule") == "attendance"]
     return min(percents) if percents else 100
 
@@ -84,8 +94,44 @@ def enrolments_of(user: User, course: Course | None = None) -> list[Enrolment]:
 
 
 def waiting(user: User) -> list[Enrolment]:
-    """Enrolments the person has earned a certificate for that isn't issued yet."""
-    return [e for e in enrolments_of(user) if not has_certificate(e) and is_eligible(e)]
+    """Enrolments the person has earned a certificate for that isn't issued yet: what
+    ``is_eligible`` decides, for all of them at once (a fixed number of queries, however
+    many enrolments the person has)."""
+    issued = select(Certificate.id).where(Certificate.enrolment_id == Enrolment.id).exists()
+    completed = (
+        select(CourseCompletion.id)
+        .where(
+            CourseCompletion.user_id == Enrolment.user_id,
+            CourseCompletion.course_id == Cohort.course_id,
+        )
+        .exists()
+    )
+    rows = db.session.execute(
+        select(Enrolment, completed)
+        .join(Enrolment.cohort)
+        .join(Cohort.course)
+        .options(contains_eager(Enrolment.cohort).contains_eager(Cohort.course))
+        .where(
+            Enrolment.user_id == user.id,
+            Enrolment.status.in_(ISSUABLE_STATUSES),
+            ~issued,
+        )
+        .order_by(Enrolment.id)
+    ).all()
+    by_register = {
+        e.id: e for e, _ in rows if kind_of(e.cohort.course.certificate_template) == "attendance"
+    }
+    summaries = attendance_summaries(user, [e.cohort_id for e in by_register.values()])
+    percents = attendance_percents([e.cohort.course for e in by_register.values()])
+    earned = []
+    for enrolment, course_completed in rows:
+        if enrolment.id in by_register:
+            summary = summaries.get(enrolment.cohort_id)
+            if summary is not None and summary.meets(percents[enrolment.cohort.course_id]):
+                earned.append(enrolment)
+        elif course_completed:
+            earned.append(enrolment)
+    return earned
 
 
 def _attended(enrolment: Enrolment) -> tuple[int, date | None]:
