@@ -158,7 +158,7 @@ def main(
     if reuse_db and db_path.exists() and previous.get("scale") == asdict(scale):
         summary = previous
         say(f"Reusing {db_path} (seeded {summary['seconds']} s)")
-        seeding.ensure_statistics(db_path)
+        seeding.bring_up_to_date(db_path)
     else:
         say(f"Seeding a fresh {scale_name} database ...")
         summary = seeding.seed(db_path, scale)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, String, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lms.accounts.models import User
@@ -62,11 +62,16 @@ class CohortFacilitator(Model):
 
 class Enrolment(Model):
     __tablename__ = "enrolments"
-    __table_args__ = (UniqueConstraint("user_id", "cohort_id"),)
+    __table_args__ = (
+        UniqueConstraint("user_id", "cohort_id"),
+        # Places on a cohort by status, counted from the index alone (lists of cohorts,
+        # the places left when booking, the reports).
+        Index("ix_enrolments_cohort_id_status", "cohort_id", "status"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
-    cohort_id: Mapped[int] = mapped_column(ForeignKey("cohorts.id", ondelete="CASCADE"), index=True)
+    cohort_id: Mapped[int] = mapped_column(ForeignKey("cohorts.id", ondelete="CASCADE"))
     status: Mapped[str] = mapped_column(String(20), default="active")
     source: Mapped[str] = mapped_column(String(20), default="self")
     enrolled_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
