@@ -97,7 +97,7 @@ def test_hook_lms_scheduled_jobs(app, host, db, job_runs):
     notes = db.session.scalar(select(func.count()).select_from(SampleNote))
     once = runner.invoke(args=["lms", "scheduler", "--once"])
     assert once.exit_code == 0, once.output
-    assert "Ran 4 job(s); 0 failed." in once.output  # sample.tidy and the core's three
+    assert "Ran 5 job(s); 0 failed." in once.output  # sample.tidy and the core's four
     # It ran in an app context of this app, with the database at hand.
     assert job_runs == [{"app_context": True, "app": app.name, "notes": notes}]
 
