@@ -198,7 +198,7 @@ def demo(force: bool, serve: bool, port: int) -> None:
     """Prepare the database, import courses and load demo people, cohorts and progress."""
     from lms.setup import prepare_database, refresh_statistics
 
-    prepare_database()
+    prepare_database(statistics=False)
     if _demo_loaded():
         click.echo("Demo data is already loaded; keeping it as it is.")
     elif _has_real_users() and not force:
@@ -209,7 +209,7 @@ def demo(force: bool, serve: bool, port: int) -> None:
     else:
         seed()
         click.echo("Demo data loaded.")
-        refresh_statistics()
+    refresh_statistics()
     click.echo(SIGN_IN_HELP)
     if serve:
         click.echo(f"Open http://127.0.0.1:{port} and sign in. Press Ctrl+C to stop.")

@@ -10,8 +10,9 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 
-def prepare_database() -> None:
-    """Apply every migration (core and loaded plugins), then import courses/."""
+def prepare_database(*, statistics: bool = True) -> None:
+    """Apply every migration (core and loaded plugins), then import courses/ (and gather
+    the query planner's statistics, unless the caller adds more data first)."""
     from flask_migrate import upgrade
 
     from lms.catalogue.services import course_folders, import_all
@@ -24,7 +25,8 @@ def prepare_database() -> None:
         results = import_all(root, progress=lambda *_args: bar.update(1))
     for result in results:
         click.echo(f"  {result.slug}: {result.status} (version {result.version})")
-    refresh_statistics()
+    if statistics:
+        refresh_statistics()
 
 
 def refresh_statistics() -> None:
