@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from flask import Flask, abort, has_request_context, request
-from sqlalchemy import Row, Table, event, func, literal, or_
+from sqlalchemy import Row, Table, event, func, literal, or_, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Engine
@@ -180,6 +180,21 @@ def _begin_immediate(conn: Any) -> None:
         if lock is not None:
             lock.release()
         raise
+
+
+#: Kinds of work that ``take_turns`` keeps apart (PostgreSQL advisory lock classes).
+LEARNER_PROGRESS = 0x4C4D5002
+
+
+def take_turns(kind: int, key: int) -> None:
+    """Make transactions that call this with the same ``kind`` and ``key`` (say, the
+    progress of one learner) run one after the other from here to their end, so that each
+    reads what the one before it committed. On PostgreSQL, whose transactions read only
+    what was committed before each statement, it is a transaction-level advisory lock; on
+    SQLite, writers already run one after the other (``begin_write``)."""
+    if is_sqlite():
+        return
+    db.session.execute(select(func.pg_advisory_xact_lock(kind, key)))
 
 
 #: Rows of each index ANALYZE looks at (an estimate is all the query planner needs, and it

@@ -134,6 +134,36 @@ def test_insert_ignore_says_whether_it_inserted(db, factories):
     assert at == T0
 
 
+@pytest.mark.skipif(not on_postgres(), reason="SQLite's writers take turns already")
+def test_take_turns_keeps_two_transactions_of_one_key_apart(make_app):
+    app = make_app()
+    order: list[str] = []
+    first_in = threading.Event()
+
+    def first() -> None:
+        with app.app_context():
+            lms_db.take_turns(lms_db.LEARNER_PROGRESS, 7)
+            first_in.set()
+            lms_db.take_turns(lms_db.LEARNER_PROGRESS, 8)  # another key: no waiting
+            threading.Event().wait(0.5)  # the second is waiting meanwhile
+            order.append("first commits")
+            _db.session.commit()
+
+    def second() -> None:
+        with app.app_context():
+            first_in.wait(10)
+            lms_db.take_turns(lms_db.LEARNER_PROGRESS, 7)
+            order.append("second goes on")
+            _db.session.commit()
+
+    threads = [threading.Thread(target=first), threading.Thread(target=second)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert order == ["first commits", "second goes on"]
+
+
 def test_refresh_statistics_tells_sqlites_planner_how_big_the_tables_are(make_app):
     app = make_app()
     with app.app_context():
