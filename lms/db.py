@@ -197,11 +197,6 @@ def take_turns(kind: int, key: int) -> None:
     db.session.execute(select(func.pg_advisory_xact_lock(kind, key)))
 
 
-#: Rows of each index ANALYZE looks at (an estimate is all the query planner needs, and it
-#: keeps the run short on a large database).
-ANALYSIS_LIMIT = 1000
-
-
 def refresh_statistics() -> bool:
     """Give SQLite's query planner up-to-date statistics of the tables (ANALYZE): without
     them it can pick a plan that reads a whole table where an index would read a page of it.
@@ -209,9 +204,9 @@ def refresh_statistics() -> bool:
     if not is_sqlite():
         return False
     begin_write()
-    connection = db.session.connection()
-    connection.exec_driver_sql(f"PRAGMA analysis_limit = {ANALYSIS_LIMIT}")
-    connection.exec_driver_sql("ANALYZE")
+    # Every row (no analysis_limit): estimates from a sample mislead the planner into the
+    # very plans the statistics are there to avoid.
+    db.session.connection().exec_driver_sql("ANALYZE")
     db.session.commit()
     return True
 
