@@ -5,7 +5,17 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lms.accounts.models import User
@@ -44,14 +54,24 @@ class Reflection(Model):
     """A learner's reflection: private unless they share it with a cohort's facilitators."""
 
     __tablename__ = "reflections"
-    __table_args__ = (UniqueConstraint("user_id", "step_id"),)
+    __table_args__ = (
+        UniqueConstraint("user_id", "step_id"),
+        # Shared reflections only: most are private, and an index mostly of NULLs tells the
+        # query planner (once it has statistics) that a cohort's shared ones are everyone's.
+        Index(
+            "ix_reflections_shared_with_cohort_id",
+            "shared_with_cohort_id",
+            sqlite_where=text("shared_with_cohort_id IS NOT NULL"),
+            postgresql_where=text("shared_with_cohort_id IS NOT NULL"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     step_id: Mapped[int] = mapped_column(ForeignKey("steps.id", ondelete="CASCADE"), index=True)
     body: Mapped[str] = mapped_column(Text)
     shared_with_cohort_id: Mapped[int | None] = mapped_column(
-        ForeignKey("cohorts.id", ondelete="SET NULL"), index=True
+        ForeignKey("cohorts.id", ondelete="SET NULL")
     )
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)

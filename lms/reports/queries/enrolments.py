@@ -266,19 +266,18 @@ def completion_periods(
     start, end = datetime(first.year, first.month, 1), filters.ends
     year = extract("year", Enrolment.completed_at)
     month = extract("month", Enrolment.completed_at)
-    query = (
-        select(year, month if not by_year else year, func.count(Enrolment.id))
-        .select_from(Enrolment)
-        .join(Cohort, Cohort.id == Enrolment.cohort_id)
-        .where(
-            Enrolment.status == "completed",
-            Enrolment.completed_at.is_not(None),
-            Enrolment.completed_at >= start,
-            member_of_scope(Enrolment.user_id, scope),
-            *conditions,
-        )
-        .group_by(year, month if not by_year else year)
+    query = select(year, month if not by_year else year, func.count(Enrolment.id)).select_from(
+        Enrolment
     )
+    if filters.course_id is not None:  # the only condition on the cohort: no join without it
+        query = query.join(Cohort, Cohort.id == Enrolment.cohort_id)
+    query = query.where(
+        Enrolment.status == "completed",
+        Enrolment.completed_at.is_not(None),
+        Enrolment.completed_at >= start,
+        member_of_scope(Enrolment.user_id, scope),
+        *conditions,
+    ).group_by(year, month if not by_year else year)
     if end is None:
         query = query.where(
             Enrolment.completed_at
