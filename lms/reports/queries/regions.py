@@ -87,13 +87,14 @@ def region_table(scope: ReportScope, filters: Filters) -> tuple[list[RegionRow],
     }
     enrolled: dict[tuple[str, str], tuple[int, int]] = {}
     for region, sector, n, done in db.session.execute(
-        select(
-            *group,
-            func.count(func.distinct(Enrolment.id)),
-            func.count(func.distinct(case((Enrolment.status == "completed", Enrolment.id)))),
+        _with_cohort(
+            select(
+                *group,
+                func.count(func.distinct(Enrolment.id)),
+                func.count(func.distinct(case((Enrolment.status == "completed", Enrolment.id)))),
+            ).select_from(Enrolment),
+            filters,
         )
-        .select_from(Enrolment)
-        .join(Cohort, Cohort.id == Enrolment.cohort_id)
         .join(Membership, Membership.user_id == Enrolment.user_id)
         .join(Organisation, Organisation.id == Membership.organisation_id)
         .where(*enrolment_conditions(filters, scope))
@@ -119,6 +120,14 @@ def region_table(scope: ReportScope, filters: Filters) -> tuple[list[RegionRow],
     return rows, total
 
 
+def _with_cohort(query: Any, filters: Filters) -> Any:
+    """``query`` joined to the enrolment's cohort when a filter asks about its course (the
+    only condition on the cohort): counting every enrolment needs no join otherwise."""
+    if filters.course_id is None:
+        return query
+    return query.join(Cohort, Cohort.id == Enrolment.cohort_id)
+
+
 def _distinct_people() -> int:
     return db.session.scalar(select(func.count(func.distinct(Membership.user_id)))) or 0
 
@@ -126,13 +135,13 @@ def _distinct_people() -> int:
 def _totals(scope: ReportScope, filters: Filters) -> tuple[int, int]:
     """Enrolments of people in any organisation, counted once each."""
     row = db.session.execute(
-        select(
-            func.count(Enrolment.id),
-            func.count(case((Enrolment.status == "completed", 1))),
-        )
-        .select_from(Enrolment)
-        .join(Cohort, Cohort.id == Enrolment.cohort_id)
-        .where(
+        _with_cohort(
+            select(
+                func.count(Enrolment.id),
+                func.count(case((Enrolment.status == "completed", 1))),
+            ).select_from(Enrolment),
+            filters,
+        ).where(
             Enrolment.user_id.in_(select(Membership.user_id)),
             *enrolment_conditions(filters, scope),
         )
