@@ -360,9 +360,9 @@ _COMPLETE_STEP_WHEN = {
 def _marking(insert: Any) -> Any:
     """INSERT the progress row stamped and complete or, on the row already there, fill its
     empty stamps and complete it while it is not complete; RETURNING a row only then."""
-    now = bindparam("p_now")
+    now: Any = bindparam("p_now")
     values = {"viewed_at": now, "marked_done_at": now, "completed_at": now}
-    row = {"user_id": bindparam("p_user"), "step_id": bindparam("p_step")}
+    row: dict[str, Any] = {"user_id": bindparam("p_user"), "step_id": bindparam("p_step")}
     base = insert(_PROGRESS).values(**row, **values)
     changes = {name: func.coalesce(_PROGRESS.c[name], base.excluded[name]) for name in values}
     return base.on_conflict_do_update(
