@@ -272,16 +272,8 @@ def _met(
 
 
 def _mark_enrolments_completed(user_id: int, course_id: int, now: Any) -> None:
-    cohort_ids = select(Cohort.id).where(Cohort.course_id == course_id)
     db.session.execute(
-        update(Enrolment)
-        .where(
-            Enrolment.user_id == user_id,
-            Enrolment.cohort_id.in_(cohort_ids),
-            Enrolment.status == "active",
-        )
-        .values(status="completed", completed_at=now)
-        .execution_options(synchronize_session=False)
+        _ENROLMENTS_COMPLETED, {"p_user": user_id, "p_course": course_id, "p_now": now}
     )
 
 
@@ -379,6 +371,19 @@ _STEPS, _MODULES = _TABLES[Step.__tablename__], _TABLES[Module.__tablename__]
 _MODULE_DONE = _TABLES[ModuleCompletion.__tablename__]
 _COURSE_DONE = _TABLES[CourseCompletion.__tablename__]
 _COURSES = _TABLES[Course.__tablename__]
+_ENROLMENTS, _COHORTS = _TABLES[Enrolment.__tablename__], _TABLES[Cohort.__tablename__]
+# The course completed: the learner's active places on it are completed too.
+_ENROLMENTS_COMPLETED = (
+    update(_ENROLMENTS)
+    .where(
+        _ENROLMENTS.c.user_id == bindparam("p_user"),
+        _ENROLMENTS.c.cohort_id.in_(
+            select(_COHORTS.c.id).where(_COHORTS.c.course_id == bindparam("p_course"))
+        ),
+        _ENROLMENTS.c.status == "active",
+    )
+    .values(status="completed", completed_at=bindparam("p_now"))
+)
 # Plain tables rather than the mapped classes: the statement then runs without the ORM's
 # compile step (this one runs inside every write that completes a step).
 _LEARNER_STATE = union_all(
