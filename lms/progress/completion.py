@@ -25,12 +25,15 @@ from sqlalchemy import (
     bindparam,
     cast,
     exists,
+    func,
     literal_column,
     null,
     select,
     union_all,
     update,
 )
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm.util import identity_key
 
 from lms.accounts.models import User
@@ -39,7 +42,7 @@ from lms.catalogue.loader_steps import CORE_STEP_RULES
 from lms.catalogue.models import Course, Module, Step
 from lms.catalogue.structure import CourseStructure
 from lms.cohorts.models import Cohort, Enrolment
-from lms.db import insert_ignore, utcnow
+from lms.db import insert_ignore, upsert, utcnow
 from lms.events import after_commit
 from lms.extensions import Model, db
 from lms.progress.models import (
@@ -132,6 +135,26 @@ def subject_of(user: User, step: Step) -> Subject:
     )
 
 
+#: The step rules that marking a step done meets by itself (it stamps both times).
+MET_BY_MARKING = frozenset({"viewed", "marked_done"})
+
+
+def marked_done(who: Subject) -> Outcome:
+    """The learner marked the step done, all its rule asks (``MET_BY_MARKING``): one
+    statement stamps the progress row (a first time is never moved) and completes the step,
+    unless it is complete already; then only its empty stamps are filled. Completed once,
+    whoever writes at the same moment: the row is inserted complete or updated only while
+    ``completed_at`` is empty, and a row comes back only then."""
+    now, name = utcnow(), db.session.get_bind().dialect.name
+    params = {"p_user": who.user_id, "p_step": who.step_id, "p_now": now}
+    if db.session.execute(_MARKING.get(name, _MARKING["sqlite"]), params).first() is None:
+        row = {"user_id": who.user_id, "step_id": who.step_id}
+        stamps = {"viewed_at": now, "marked_done_at": now}
+        upsert(StepProgress, {**row, **stamps}, tuple(row), fill_empty=True)
+        return Outcome()
+    return _step_completed(who)
+
+
 def step_recorded(who: Subject) -> Outcome:
     """The learner's progress row for the step was just written: complete the step if its
     rule is now met and, if it newly is, bring module and course completion up to date."""
@@ -145,10 +168,15 @@ def step_recorded(who: Subject) -> Outcome:
     )
     if not getattr(result, "rowcount", 0):
         return outcome
-    outcome.steps.append(who.step_id)
+    return _step_completed(who)
+
+
+def _step_completed(who: Subject) -> Outcome:
+    """The step was just completed (by this transaction alone): its event, then module and
+    course completion brought up to date."""
     after_commit("lms_step_completed", user=who.user, step=who.step)
-    course_outcome = _recompute(who.user_id, who.structure, who.course, who.user)
-    outcome.modules, outcome.course = course_outcome.modules, course_outcome.course
+    outcome = _recompute(who.user_id, who.structure, who.course, who.user)
+    outcome.steps.append(who.step_id)
     return outcome
 
 
@@ -244,16 +272,8 @@ def _met(
 
 
 def _mark_enrolments_completed(user_id: int, course_id: int, now: Any) -> None:
-    cohort_ids = select(Cohort.id).where(Cohort.course_id == course_id)
     db.session.execute(
-        update(Enrolment)
-        .where(
-            Enrolment.user_id == user_id,
-            Enrolment.cohort_id.in_(cohort_ids),
-            Enrolment.status == "active",
-        )
-        .values(status="completed", completed_at=now)
-        .execution_options(synchronize_session=False)
+        _ENROLMENTS_COMPLETED, {"p_user": user_id, "p_course": course_id, "p_now": now}
     )
 
 
@@ -327,12 +347,43 @@ _COMPLETE_STEP_WHEN = {
     "marked_done": _COMPLETE_STEP.where(_PROGRESS.c.marked_done_at.is_not(None)),
     **{rule: _COMPLETE_STEP.where(condition) for rule, condition in _DONE_WHEN.items()},
 }
+
+
+def _marking(insert: Any) -> Any:
+    """INSERT the progress row stamped and complete or, on the row already there, fill its
+    empty stamps and complete it while it is not complete; RETURNING a row only then."""
+    now: Any = bindparam("p_now")
+    values = {"viewed_at": now, "marked_done_at": now, "completed_at": now}
+    row: dict[str, Any] = {"user_id": bindparam("p_user"), "step_id": bindparam("p_step")}
+    base = insert(_PROGRESS).values(**row, **values)
+    changes = {name: func.coalesce(_PROGRESS.c[name], base.excluded[name]) for name in values}
+    return base.on_conflict_do_update(
+        index_elements=["user_id", "step_id"],
+        set_=changes,
+        where=_PROGRESS.c.completed_at.is_(None),
+    ).returning(_PROGRESS.c.id)
+
+
+_MARKING = {"postgresql": _marking(pg_insert), "sqlite": _marking(sqlite_insert)}
 _NO_TEXT = cast(null(), String)
 _TABLES = Model.metadata.tables
 _STEPS, _MODULES = _TABLES[Step.__tablename__], _TABLES[Module.__tablename__]
 _MODULE_DONE = _TABLES[ModuleCompletion.__tablename__]
 _COURSE_DONE = _TABLES[CourseCompletion.__tablename__]
 _COURSES = _TABLES[Course.__tablename__]
+_ENROLMENTS, _COHORTS = _TABLES[Enrolment.__tablename__], _TABLES[Cohort.__tablename__]
+# The course completed: the learner's active places on it are completed too.
+_ENROLMENTS_COMPLETED = (
+    update(_ENROLMENTS)
+    .where(
+        _ENROLMENTS.c.user_id == bindparam("p_user"),
+        _ENROLMENTS.c.cohort_id.in_(
+            select(_COHORTS.c.id).where(_COHORTS.c.course_id == bindparam("p_course"))
+        ),
+        _ENROLMENTS.c.status == "active",
+    )
+    .values(status="completed", completed_at=bindparam("p_now"))
+)
 # Plain tables rather than the mapped classes: the statement then runs without the ORM's
 # compile step (this one runs inside every write that completes a step).
 _LEARNER_STATE = union_all(

@@ -13,7 +13,14 @@ from lms.db import begin_write, insert_ignore, upsert, utcnow
 from lms.errors import InvalidInput, NotAllowed
 from lms.events import commit
 from lms.extensions import Model, db
-from lms.progress.completion import Outcome, Subject, step_recorded, subject_of
+from lms.progress.completion import (
+    MET_BY_MARKING,
+    Outcome,
+    Subject,
+    marked_done,
+    step_recorded,
+    subject_of,
+)
 from lms.progress.models import NoteAcknowledgement, QuizAttempt, Reflection, StepProgress
 
 MAX_REFLECTION_CHARS = 20_000
@@ -74,7 +81,10 @@ def mark_done(user: User, step: Step) -> Outcome:
         )
     who = subject_of(user, step)
     begin_write()
-    outcome = _record(who, "viewed_at", "marked_done_at")
+    if who.complete_when in MET_BY_MARKING:
+        outcome = marked_done(who)
+    else:
+        outcome = _record(who, "viewed_at", "marked_done_at")
     _touch_enrolments(who.user_id, who.course_id, who.step_id)
     commit()
     return outcome

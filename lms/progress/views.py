@@ -7,13 +7,15 @@ from typing import Any
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import bindparam, select
-from sqlalchemy.orm import contains_eager
+from sqlalchemy.orm import contains_eager, lazyload
 from werkzeug.wrappers import Response
 
 from lms.accounts.permissions import can, require
 from lms.catalogue.models import Course, Module, Step
 from lms.catalogue.views import load_course
 from lms.cohorts import services as cohorts
+from lms.cohorts.models import Enrolment
+from lms.cohorts.services.enrolments import current_enrolment_id, remember_enrolment
 from lms.db import get_or_404
 from lms.errors import InvalidInput
 from lms.extensions import db
@@ -41,6 +43,33 @@ def load_step(slug: str, key: str) -> tuple[Course, Step]:
     if step is None:
         abort(404)
     return step.module.course, step
+
+
+# The step as ``load_step`` finds it, with the learner's current enrolment on its course in
+# the same row (its cohort is not needed, so not read).
+_STEP_AND_PLACE = (
+    _STEP_BY_KEY.add_columns(Enrolment)
+    .outerjoin(
+        Enrolment,
+        Enrolment.id == current_enrolment_id(bindparam("user_id"), Course.id).correlate(Course),
+    )
+    .options(lazyload(Enrolment.cohort))
+)
+
+
+def _load_step_and_place(slug: str, key: str) -> tuple[Course, Step]:
+    """``load_step`` for the signed-in learner, with their current enrolment on the course
+    read in the same query and handed to ``enrolment_for``, so the permission check that
+    follows asks none."""
+    row = db.session.execute(
+        _STEP_AND_PLACE, {"slug": slug, "key": key, "user_id": current_user.id}
+    ).first()
+    if row is None:
+        abort(404)
+    step, enrolment = row
+    course = step.module.course
+    remember_enrolment(current_user, course, enrolment)
+    return course, step
 
 
 def load_module(slug: str, key: str) -> tuple[Course, Module]:
@@ -200,7 +229,7 @@ def later(slug: str, key: str) -> Response:
 @bp.post("/courses/<slug>/steps/<key>/done")
 @login_required
 def done(slug: str, key: str) -> Response:
-    course, step = load_step(slug, key)
+    course, step = _load_step_and_place(slug, key)
     require(can(current_user, "record_progress", step))
     # What the answer needs is taken before the write, which expires the rows read so far:
     # the titles, and the next step from the course's cached structure.

@@ -7,8 +7,10 @@ an enrolment, the learner keeps what they have done.
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import bindparam, exists, select
-from sqlalchemy.orm import contains_eager, lazyload
+from sqlalchemy.orm import aliased, contains_eager, lazyload
 
 from lms.accounts.models import User
 from lms.accounts.services import find_by_sign_in_name
@@ -23,20 +25,32 @@ from lms.events import after_commit, commit
 from lms.extensions import db
 from lms.progress.models import CourseCompletion
 
+
+def _places_on(user_id: Any, course_id: Any, enrolment: Any = Enrolment) -> tuple[Any, ...]:
+    """Where the person's places on a course are: their enrolments (``enrolment``, the
+    entity or an alias of it, joined to ``Cohort``) on its cohorts that still count. The
+    current one is the most recently enrolled."""
+    return (
+        enrolment.user_id == user_id,
+        Cohort.course_id == course_id,
+        one_of(enrolment.status, PLACE_STATUSES),
+    )
+
+
 # The cohort comes from the join the filter needs; its course is the caller's, already in
 # the session, so it is not read again.
 _CURRENT_ENROLMENT = (
     select(Enrolment)
     .join(Enrolment.cohort)
     .options(contains_eager(Enrolment.cohort), lazyload(Enrolment.cohort, Cohort.course))
-    .where(
-        Enrolment.user_id == bindparam("user_id"),
-        Cohort.course_id == bindparam("course_id"),
-        one_of(Enrolment.status, PLACE_STATUSES),
-    )
+    .where(*_places_on(bindparam("user_id"), bindparam("course_id")))
     .order_by(Enrolment.enrolled_at.desc())
     .limit(1)
 )
+
+
+def _memo_key(user: User, course: Course) -> tuple[str, int, int]:
+    return ("enrolment", user.id, course.id)
 
 
 def enrolment_for(user: User, course: Course) -> Enrolment | None:
@@ -44,9 +58,30 @@ def enrolment_for(user: User, course: Course) -> Enrolment | None:
     Asked once per request outside writes (permission checks and the page share it)."""
     params = {"user_id": user.id, "course_id": course.id}
     return request_memo(
-        ("enrolment", user.id, course.id),
-        lambda: db.session.scalar(_CURRENT_ENROLMENT, params),
+        _memo_key(user, course), lambda: db.session.scalar(_CURRENT_ENROLMENT, params)
     )
+
+
+def current_enrolment_id(user_id: Any, course_id: Any) -> Any:
+    """The id of the learner's current enrolment on a course (as ``enrolment_for`` finds
+    it), as a scalar subquery: for a statement that reads it along with what a request
+    loads anyway. ``course_id`` may be a column of that statement (correlated)."""
+    place = aliased(Enrolment, name="place")
+    return (
+        select(place.id)
+        .join(Cohort, Cohort.id == place.cohort_id)
+        .where(*_places_on(user_id, course_id, place))
+        .order_by(place.enrolled_at.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+
+
+def remember_enrolment(user: User, course: Course, enrolment: Enrolment | None) -> None:
+    """Tell ``enrolment_for`` the learner's current enrolment on ``course``, read (with
+    ``current_enrolment_id``) by the request's own statement: the permission checks of the
+    request then ask no query. Forgotten, like every fact, when the request starts a write."""
+    request_memo(_memo_key(user, course), lambda: enrolment)
 
 
 def enrolment_on(user: User, cohort: Cohort) -> Enrolment | None:
