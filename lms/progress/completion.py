@@ -20,20 +20,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
-from sqlalchemy import (
-    String,
-    bindparam,
-    cast,
-    exists,
-    func,
-    literal_column,
-    null,
-    select,
-    union_all,
-    update,
-)
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import select
 from sqlalchemy.orm.util import identity_key
 
 from lms.accounts.models import User
@@ -41,10 +28,17 @@ from lms.catalogue import structure
 from lms.catalogue.loader_steps import CORE_STEP_RULES
 from lms.catalogue.models import Course, Module, Step
 from lms.catalogue.structure import CourseStructure
-from lms.cohorts.models import Cohort, Enrolment
-from lms.db import insert_ignore, upsert, utcnow
+from lms.db import LEARNER_PROGRESS, insert_ignore, take_turns, upsert, utcnow
 from lms.events import after_commit
-from lms.extensions import Model, db
+from lms.extensions import db
+from lms.progress.completion_sql import (
+    COMPLETE_STEP,
+    COMPLETE_STEP_WHEN,
+    DONE_WHEN,
+    ENROLMENTS_COMPLETED,
+    LEARNER_STATE,
+    MARKING,
+)
 from lms.progress.models import (
     CourseCompletion,
     ModuleCompletion,
@@ -73,9 +67,9 @@ def step_condition_met(step: Step, progress: StepProgress | None, user_id: int) 
         return progress is not None and progress.viewed_at is not None
     if rule == "marked_done":
         return progress is not None and progress.marked_done_at is not None
-    if rule in _DONE_WHEN:
+    if rule in DONE_WHEN:
         params = {"p_user": user_id, "p_step": step.id}
-        return bool(db.session.scalar(select(_DONE_WHEN[rule]), params))
+        return bool(db.session.scalar(select(DONE_WHEN[rule]), params))
     return plugin_step_rule_met(rule, step, user_id)
 
 
@@ -90,9 +84,7 @@ def complete_step(user_id: int, step: Step) -> bool:
         return False
     now = utcnow()
     insert_ignore(StepProgress, {"user_id": user_id, "step_id": step.id}, ["user_id", "step_id"])
-    result = db.session.execute(
-        _COMPLETE_STEP, {"p_user": user_id, "p_step": step.id, "p_now": now}
-    )
+    result = db.session.execute(COMPLETE_STEP, {"p_user": user_id, "p_step": step.id, "p_now": now})
     newly = bool(getattr(result, "rowcount", 0))
     if newly:
         after_commit("lms_step_completed", user=_user(user_id), step=step)
@@ -147,7 +139,7 @@ def marked_done(who: Subject) -> Outcome:
     ``completed_at`` is empty, and a row comes back only then."""
     now, name = utcnow(), db.session.get_bind().dialect.name
     params = {"p_user": who.user_id, "p_step": who.step_id, "p_now": now}
-    if db.session.execute(_MARKING.get(name, _MARKING["sqlite"]), params).first() is None:
+    if db.session.execute(MARKING.get(name, MARKING["sqlite"]), params).first() is None:
         row = {"user_id": who.user_id, "step_id": who.step_id}
         stamps = {"viewed_at": now, "marked_done_at": now}
         upsert(StepProgress, {**row, **stamps}, tuple(row), fill_empty=True)
@@ -162,7 +154,7 @@ def step_recorded(who: Subject) -> Outcome:
     rule = who.complete_when
     if rule not in CORE_STEP_RULES and not plugin_step_rule_met(rule, who.step, who.user_id):
         return outcome
-    statement = _COMPLETE_STEP_WHEN.get(rule, _COMPLETE_STEP)
+    statement = COMPLETE_STEP_WHEN.get(rule, COMPLETE_STEP)
     result = db.session.execute(
         statement, {"p_user": who.user_id, "p_step": who.step_id, "p_now": utcnow()}
     )
@@ -191,14 +183,19 @@ def recompute_course(user_id: int, course: Course) -> Outcome:
 def _recompute(user_id: int, shape: CourseStructure, course: Course, user: User | None) -> Outcome:
     """Every live module of the course not yet complete is checked against its rule, then
     the course against its own. What the learner has done is read in one query, with the
-    course's current version: an import that committed since ``shape`` was read is seen."""
+    course's current version: an import that committed since ``shape`` was read is seen.
+
+    The learner's recomputes take turns (``take_turns``): on PostgreSQL two steps of one
+    module completed at the same moment would otherwise each be read without the other,
+    and the module left uncompleted by both."""
+    take_turns(LEARNER_PROGRESS, user_id)
     outcome = Outcome()
     done_steps: set[int] = set()
     done_modules: set[int] = set()
     completed = False
     version: tuple[int, str] | None = None
     for kind, value, content_hash in db.session.execute(
-        _LEARNER_STATE, {"p_user": user_id, "p_course": shape.course_id}
+        LEARNER_STATE, {"p_user": user_id, "p_course": shape.course_id}
     ):
         if kind == "s":
             done_steps.add(value)
@@ -273,7 +270,7 @@ def _met(
 
 def _mark_enrolments_completed(user_id: int, course_id: int, now: Any) -> None:
     db.session.execute(
-        _ENROLMENTS_COMPLETED, {"p_user": user_id, "p_course": course_id, "p_now": now}
+        ENROLMENTS_COMPLETED, {"p_user": user_id, "p_course": course_id, "p_now": now}
     )
 
 
@@ -319,92 +316,3 @@ def _entity(model: type[Any], ident: int) -> Any:
     used, after the commit) or else loaded now."""
     found = db.session.identity_map.get(identity_key(model, ident))
     return found if found is not None else db.session.get(model, ident)
-
-
-# -- statements built once ----------------------------------------------------------------
-
-_PROGRESS = Model.metadata.tables[StepProgress.__tablename__]
-_THIS_ROW = (
-    (_PROGRESS.c.user_id == bindparam("p_user"))
-    & (_PROGRESS.c.step_id == bindparam("p_step"))
-    & _PROGRESS.c.completed_at.is_(None)
-)
-_DONE_WHEN = {
-    "quiz_passed": exists().where(
-        QuizAttempt.user_id == bindparam("p_user"),
-        QuizAttempt.step_id == bindparam("p_step"),
-        QuizAttempt.passed.is_(True),
-    ),
-    "reflection_submitted": exists().where(
-        Reflection.user_id == bindparam("p_user"), Reflection.step_id == bindparam("p_step")
-    ),
-}
-# Completing a step is one guarded UPDATE: only the first of two concurrent writers
-# changes the row (the other finds completed_at set), so only one fires the events.
-_COMPLETE_STEP = update(_PROGRESS).where(_THIS_ROW).values(completed_at=bindparam("p_now"))
-_COMPLETE_STEP_WHEN = {
-    "viewed": _COMPLETE_STEP.where(_PROGRESS.c.viewed_at.is_not(None)),
-    "marked_done": _COMPLETE_STEP.where(_PROGRESS.c.marked_done_at.is_not(None)),
-    **{rule: _COMPLETE_STEP.where(condition) for rule, condition in _DONE_WHEN.items()},
-}
-
-
-def _marking(insert: Any) -> Any:
-    """INSERT the progress row stamped and complete or, on the row already there, fill its
-    empty stamps and complete it while it is not complete; RETURNING a row only then."""
-    now: Any = bindparam("p_now")
-    values = {"viewed_at": now, "marked_done_at": now, "completed_at": now}
-    row: dict[str, Any] = {"user_id": bindparam("p_user"), "step_id": bindparam("p_step")}
-    base = insert(_PROGRESS).values(**row, **values)
-    changes = {name: func.coalesce(_PROGRESS.c[name], base.excluded[name]) for name in values}
-    return base.on_conflict_do_update(
-        index_elements=["user_id", "step_id"],
-        set_=changes,
-        where=_PROGRESS.c.completed_at.is_(None),
-    ).returning(_PROGRESS.c.id)
-
-
-_MARKING = {"postgresql": _marking(pg_insert), "sqlite": _marking(sqlite_insert)}
-_NO_TEXT = cast(null(), String)
-_TABLES = Model.metadata.tables
-_STEPS, _MODULES = _TABLES[Step.__tablename__], _TABLES[Module.__tablename__]
-_MODULE_DONE = _TABLES[ModuleCompletion.__tablename__]
-_COURSE_DONE = _TABLES[CourseCompletion.__tablename__]
-_COURSES = _TABLES[Course.__tablename__]
-_ENROLMENTS, _COHORTS = _TABLES[Enrolment.__tablename__], _TABLES[Cohort.__tablename__]
-# The course completed: the learner's active places on it are completed too.
-_ENROLMENTS_COMPLETED = (
-    update(_ENROLMENTS)
-    .where(
-        _ENROLMENTS.c.user_id == bindparam("p_user"),
-        _ENROLMENTS.c.cohort_id.in_(
-            select(_COHORTS.c.id).where(_COHORTS.c.course_id == bindparam("p_course"))
-        ),
-        _ENROLMENTS.c.status == "active",
-    )
-    .values(status="completed", completed_at=bindparam("p_now"))
-)
-# Plain tables rather than the mapped classes: the statement then runs without the ORM's
-# compile step (this one runs inside every write that completes a step).
-_LEARNER_STATE = union_all(
-    select(literal_column("'s'", String), _PROGRESS.c.step_id, _NO_TEXT)
-    .join(_STEPS, _STEPS.c.id == _PROGRESS.c.step_id)
-    .where(
-        _PROGRESS.c.user_id == bindparam("p_user"),
-        _STEPS.c.course_id == bindparam("p_course"),
-        _PROGRESS.c.completed_at.is_not(None),
-    ),
-    select(literal_column("'m'", String), _MODULE_DONE.c.module_id, _NO_TEXT)
-    .join(_MODULES, _MODULES.c.id == _MODULE_DONE.c.module_id)
-    .where(
-        _MODULE_DONE.c.user_id == bindparam("p_user"),
-        _MODULES.c.course_id == bindparam("p_course"),
-    ),
-    select(literal_column("'c'", String), _COURSE_DONE.c.id, _NO_TEXT).where(
-        _COURSE_DONE.c.user_id == bindparam("p_user"),
-        _COURSE_DONE.c.course_id == bindparam("p_course"),
-    ),
-    select(
-        literal_column("'v'", String), _COURSES.c.content_version, _COURSES.c.content_hash
-    ).where(_COURSES.c.id == bindparam("p_course")),
-)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from lms.progress import services as progress
-from lms.testing.fixtures import count_queries
+from lms.testing.fixtures import count_queries, on_postgres
 
 
 def _learner_with(create_user, create_course, create_cohort, enrol, courses: int, org=None):
@@ -98,6 +98,11 @@ def test_facilitator_page_does_not_grow_with_learners(
     assert counts[0] == counts[1]
 
 
+#: Statements of a POST marking a step done, all and in the write (see below). On
+#: PostgreSQL the write takes the learner's turn first (``lms.db.take_turns``): one more.
+MARKING = (6, 4) if on_postgres() else (5, 3)
+
+
 def _marking_queries(client, url: str) -> tuple[int, int]:
     """The statements of one POST marking a step done: all of them, and those of the write."""
     with count_queries() as statements:
@@ -126,7 +131,7 @@ def test_marking_a_step_done_does_not_grow_with_course_size(
     # Before the write: the person, then the step with its module, course and the learner's
     # enrolment on it (one statement). The write: the progress row stamped and complete,
     # what the learner has done on the course, their place.
-    assert counts[0] == (5, 3), counts
+    assert counts[0] == MARKING, counts
 
 
 @pytest.mark.parametrize("opened_first", [True, False])
@@ -142,7 +147,7 @@ def test_marking_done_costs_the_same_whether_the_step_was_opened_or_done_before(
     step = steps[1]
     if opened_first:  # the usual way: the page opened records the view, then "done"
         assert client.get(f"/courses/{course.slug}/steps/{step.key}").status_code == 200
-        assert _marking_queries(client, f"/courses/{course.slug}/steps/{step.key}/done") == (5, 3)
-    else:  # done already: the stamps are filled if empty, nothing else is asked
+        assert _marking_queries(client, f"/courses/{course.slug}/steps/{step.key}/done") == MARKING
+    else:  # done already: the stamps are filled if empty, nothing is recomputed (no turn)
         assert client.post(f"/courses/{course.slug}/steps/{step.key}/done").status_code == 303
         assert _marking_queries(client, f"/courses/{course.slug}/steps/{step.key}/done") == (5, 3)
