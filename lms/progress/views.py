@@ -37,15 +37,7 @@ _STEP_BY_KEY = (
 )
 
 
-def load_step(slug: str, key: str) -> tuple[Course, Step]:
-    """The live step ``key`` of course ``slug``, with its module and course (one query)."""
-    step = db.session.scalar(_STEP_BY_KEY, {"slug": slug, "key": key})
-    if step is None:
-        abort(404)
-    return step.module.course, step
-
-
-# The step as ``load_step`` finds it, with the learner's current enrolment on its course in
+# The step with its module and course, and the learner's current enrolment on the course in
 # the same row (its cohort is not needed, so not read).
 _STEP_AND_PLACE = (
     _STEP_BY_KEY.add_columns(Enrolment)
@@ -57,10 +49,10 @@ _STEP_AND_PLACE = (
 )
 
 
-def _load_step_and_place(slug: str, key: str) -> tuple[Course, Step]:
-    """``load_step`` for the signed-in learner, with their current enrolment on the course
-    read in the same query and handed to ``enrolment_for``, so the permission check that
-    follows asks none."""
+def load_step(slug: str, key: str) -> tuple[Course, Step]:
+    """The live step ``key`` of course ``slug``, with its module and course, and the
+    signed-in learner's current enrolment on the course: one query. The enrolment is handed
+    to ``enrolment_for``, so the permission checks that follow ask none."""
     row = db.session.execute(
         _STEP_AND_PLACE, {"slug": slug, "key": key, "user_id": current_user.id}
     ).first()
@@ -229,7 +221,7 @@ def later(slug: str, key: str) -> Response:
 @bp.post("/courses/<slug>/steps/<key>/done")
 @login_required
 def done(slug: str, key: str) -> Response:
-    course, step = _load_step_and_place(slug, key)
+    course, step = load_step(slug, key)
     require(can(current_user, "record_progress", step))
     # What the answer needs is taken before the write, which expires the rows read so far:
     # the titles, and the next step from the course's cached structure.

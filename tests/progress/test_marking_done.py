@@ -67,7 +67,7 @@ def test_the_place_read_with_the_step_is_the_one_enrolment_for_finds(
 ):
     from flask_login import login_user
 
-    from lms.progress.views import _load_step_and_place
+    from lms.progress.views import load_step
 
     course = create_course(modules=[[TEXT]])
     learner = create_user()
@@ -80,7 +80,7 @@ def test_the_place_read_with_the_step_is_the_one_enrolment_for_finds(
 
     with app.test_request_context():
         login_user(learner)
-        loaded_course, loaded_step = _load_step_and_place(course.slug, step.key)
+        loaded_course, loaded_step = load_step(course.slug, step.key)
         assert (loaded_course.id, loaded_step.id) == (course.id, step.id)
         remembered = enrolment_for(learner, loaded_course)  # from the memo: no query
     with app.test_request_context():

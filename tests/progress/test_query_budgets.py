@@ -61,10 +61,10 @@ def test_outline_and_step_pages_do_not_grow_with_course_size(
     outline, step_page = counts[0]
     # The course's modules and steps come from the structure cache (the warming request read
     # them). The person and their roles are one query (the navigation's question of whether
-    # they have certificates included). The step page: the person, the step with its module
-    # and course, the enrolment, and the learner's state on the course (what is done, the
-    # content notes acknowledged, whether the step was opened before).
-    assert outline <= 4 and step_page == 4, counts
+    # they have certificates included). The step page: the person, the step with its module,
+    # course and the learner's enrolment on it, and the learner's state on the course (what
+    # is done, the content notes acknowledged, whether the step was opened before).
+    assert outline <= 4 and step_page == 3, counts
 
 
 def test_manager_page_does_not_grow_with_people(
