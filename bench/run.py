@@ -38,6 +38,7 @@ for path in (str(ROOT), str(BENCH)):
 
 import files  # noqa: E402 - bench/files.py, next to this file
 import seed as seeding  # noqa: E402 - bench/seed.py, next to this file
+import upkeep  # noqa: E402 - bench/upkeep.py
 from browser import USER_AGENT, Browser  # noqa: E402 - bench/browser.py
 from figures import (  # noqa: E402 - bench/figures.py
     _log_errors,
@@ -158,7 +159,7 @@ def main(
     if reuse_db and db_path.exists() and previous.get("scale") == asdict(scale):
         summary = previous
         say(f"Reusing {db_path} (seeded {summary['seconds']} s)")
-        seeding.bring_up_to_date(db_path)
+        upkeep.bring_up_to_date(db_path)
     else:
         say(f"Seeding a fresh {scale_name} database ...")
         summary = seeding.seed(db_path, scale)

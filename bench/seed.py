@@ -77,29 +77,6 @@ BENCH_PASSWORD = "bench-password-123"  # noqa: S105 - a throwaway benchmark data
 EMAIL_DOMAIN = "bench.example.org"
 
 
-def bring_up_to_date(db_path: Path) -> None:
-    """A database seeded earlier, as a live one would be now: every migration applied
-    (`flask lms init`), and statistics for the query planner (which `flask lms init` and the
-    scheduler's nightly job gather)."""
-    import logging
-
-    from flask_migrate import upgrade
-
-    from lms import create_app
-    from lms.db import refresh_statistics
-    from lms.extensions import db
-
-    instance = db_path.parent / "instance"
-    app = create_app(
-        {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{db_path}", "INSTANCE_PATH": str(instance)}
-    )
-    logging.getLogger("alembic").setLevel(logging.WARNING)
-    with app.app_context():
-        upgrade(revision="heads")
-        refresh_statistics()
-        db.session.remove()
-
-
 def seed(db_path: Path, scale: Scale, *, editions: int | None = None, seed_value: int = 1) -> dict:
     """Create ``db_path`` from scratch at ``scale``; return a summary (also saved as JSON)."""
     from flask_migrate import upgrade
