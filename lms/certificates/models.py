@@ -49,6 +49,8 @@ class Certificate(Model):
             sqlite_where=text("status = 'valid'"),
             postgresql_where=text("status = 'valid'"),
         ),
+        # The lists of certificates, latest first, read in order a page at a time.
+        Index("ix_certificates_issued_at", "issued_at", "id"),
         CheckConstraint("status IN ('valid', 'revoked', 'superseded')", name="status_known"),
         CheckConstraint("kind IN ('completion', 'attendance')", name="kind_known"),
     )
