@@ -226,6 +226,7 @@ def upsert(
     *,
     update: Sequence[str] | None = None,
     fill_empty: bool = False,
+    while_empty: str | None = None,
     returning: Sequence[str] = (),
 ) -> Row[Any] | None:
     """INSERT ``values`` into ``target`` (a mapped class or a Table) or, when a row with the
@@ -236,6 +237,8 @@ def upsert(
       but ``keys``); ``()`` leaves an existing row as it is (see ``insert_ignore``).
     - ``fill_empty``: only the columns of ``update`` still empty (NULL) take the new value,
       so a first value is never moved; a row with none of them empty is left as it is.
+    - ``while_empty``: a column; an existing row is changed only while it is empty (of two
+      writers at the same moment, only the first changes the row and is told so).
     - ``returning``: the columns to give back (by default ``keys``).
 
     Returns those columns of the row inserted or updated, or None when the existing row was
@@ -248,7 +251,8 @@ def upsert(
     changed = (
         tuple(name for name in values if name not in key_names) if update is None else tuple(update)
     )
-    shape = (dialect, table, key_names, changed, fill_empty, tuple(returning) or key_names)
+    returned = tuple(returning) or key_names
+    shape = (dialect, table, key_names, changed, fill_empty, while_empty, returned)
     statement = _UPSERTS.get(shape)
     if statement is None:
         statement = _UPSERTS[shape] = _upsert_statement(*shape)
@@ -265,6 +269,7 @@ def _upsert_statement(
     keys: tuple[str, ...],
     changed: tuple[str, ...],
     fill_empty: bool,
+    while_empty: str | None,
     returning: tuple[str, ...],
 ) -> Any:
     base = (pg_insert if dialect == "postgresql" else sqlite_insert)(table)
@@ -274,11 +279,17 @@ def _upsert_statement(
         statement = base.on_conflict_do_update(
             index_elements=list(keys),
             set_={name: func.coalesce(table.c[name], base.excluded[name]) for name in changed},
-            where=or_(*(table.c[name].is_(None) for name in changed)),
+            where=(
+                table.c[while_empty].is_(None)
+                if while_empty
+                else or_(*(table.c[name].is_(None) for name in changed))
+            ),
         )
     else:
         statement = base.on_conflict_do_update(
-            index_elements=list(keys), set_={name: base.excluded[name] for name in changed}
+            index_elements=list(keys),
+            set_={name: base.excluded[name] for name in changed},
+            where=table.c[while_empty].is_(None) if while_empty else None,
         )
     # Asked for explicitly: the implicit RETURNING of the primary key would leave rowcount
     # at -1 on psycopg, and no row comes back when the statement did nothing.

@@ -98,6 +98,24 @@ def test_upsert_fill_empty_sets_first_values_only(db, factories):
     assert (row.viewed_at, row.marked_done_at) == (T0, T1)
 
 
+def test_upsert_while_empty_changes_a_row_only_while_that_column_is_empty(db, factories):
+    user_id, step_id = _person_and_step(factories)
+    keys = {"user_id": user_id, "step_id": step_id}
+    assert upsert(StepProgress, {**keys, "viewed_at": T0}, KEYS) is not None
+    done = {**keys, "viewed_at": T1, "completed_at": T1}
+    options = {"fill_empty": True, "while_empty": "completed_at"}
+    # completed_at empty: the empty columns are filled (viewed_at is kept), and told so
+    assert upsert(StepProgress, done, KEYS, **options) is not None
+    row = _progress(user_id, step_id)
+    assert (row.viewed_at, row.completed_at) == (T0, T1)
+    # completed_at set: left as it is, and nothing comes back, whatever else is empty
+    later = {**keys, "marked_done_at": T1, "completed_at": T1 + timedelta(days=1)}
+    assert upsert(StepProgress, later, KEYS, **options) is None
+    assert upsert(StepProgress, later, KEYS, while_empty="completed_at") is None
+    row = _progress(user_id, step_id)
+    assert (row.marked_done_at, row.completed_at) == (None, T1)
+
+
 def test_upsert_gives_back_the_columns_asked_for(db, factories):
     user_id, step_id = _person_and_step(factories)
     table = Model.metadata.tables["step_progress"]  # a Table works as well as a class

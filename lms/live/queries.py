@@ -303,7 +303,7 @@ def _summaries(user_id: int, cohort_ids: Any) -> dict[int, AttendanceSummary]:
 
 def attendance_summary(user: User, cohort: Cohort) -> AttendanceSummary:
     """``user``'s attendance at ``cohort``'s sessions (cancelled and excused ones left out)."""
-    return _summaries(user.id, [cohort.id]).get(cohort.id) or AttendanceSummary(0, 0, 0, 0)
+    return attendance_summaries(user, [cohort.id]).get(cohort.id) or AttendanceSummary(0, 0, 0, 0)
 
 
 def attendance_summaries(user: User, cohort_ids: list[int]) -> dict[int, AttendanceSummary]:

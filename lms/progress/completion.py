@@ -37,7 +37,6 @@ from lms.progress.completion_sql import (
     DONE_WHEN,
     ENROLMENTS_COMPLETED,
     LEARNER_STATE,
-    MARKING,
 )
 from lms.progress.models import (
     CourseCompletion,
@@ -137,12 +136,13 @@ def marked_done(who: Subject) -> Outcome:
     unless it is complete already; then only its empty stamps are filled. Completed once,
     whoever writes at the same moment: the row is inserted complete or updated only while
     ``completed_at`` is empty, and a row comes back only then."""
-    now, name = utcnow(), db.session.get_bind().dialect.name
-    params = {"p_user": who.user_id, "p_step": who.step_id, "p_now": now}
-    if db.session.execute(MARKING.get(name, MARKING["sqlite"]), params).first() is None:
-        row = {"user_id": who.user_id, "step_id": who.step_id}
-        stamps = {"viewed_at": now, "marked_done_at": now}
-        upsert(StepProgress, {**row, **stamps}, tuple(row), fill_empty=True)
+    now = utcnow()
+    row = {"user_id": who.user_id, "step_id": who.step_id}
+    stamps = {"viewed_at": now, "marked_done_at": now}
+    keys = tuple(row)
+    completing = {**row, **stamps, "completed_at": now}
+    if upsert(StepProgress, completing, keys, fill_empty=True, while_empty="completed_at") is None:
+        upsert(StepProgress, {**row, **stamps}, keys, fill_empty=True)
         return Outcome()
     return _step_completed(who)
 

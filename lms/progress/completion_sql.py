@@ -6,22 +6,17 @@ completes a step: it then runs without the ORM's compile step.
 
 from __future__ import annotations
 
-from typing import Any
-
 from sqlalchemy import (
     String,
     bindparam,
     cast,
     exists,
-    func,
     literal_column,
     null,
     select,
     union_all,
     update,
 )
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from lms.catalogue.models import Course, Module, Step
 from lms.cohorts.models import Cohort, Enrolment
@@ -60,22 +55,6 @@ COMPLETE_STEP_WHEN = {
 }
 
 
-def _marking(insert: Any) -> Any:
-    """INSERT the progress row stamped and complete or, on the row already there, fill its
-    empty stamps and complete it while it is not complete; RETURNING a row only then."""
-    now: Any = bindparam("p_now")
-    values = {"viewed_at": now, "marked_done_at": now, "completed_at": now}
-    row: dict[str, Any] = {"user_id": bindparam("p_user"), "step_id": bindparam("p_step")}
-    base = insert(_PROGRESS).values(**row, **values)
-    changes = {name: func.coalesce(_PROGRESS.c[name], base.excluded[name]) for name in values}
-    return base.on_conflict_do_update(
-        index_elements=["user_id", "step_id"],
-        set_=changes,
-        where=_PROGRESS.c.completed_at.is_(None),
-    ).returning(_PROGRESS.c.id)
-
-
-MARKING = {"postgresql": _marking(pg_insert), "sqlite": _marking(sqlite_insert)}
 _NO_TEXT = cast(null(), String)
 _TABLES = Model.metadata.tables
 _STEPS, _MODULES = _TABLES[Step.__tablename__], _TABLES[Module.__tablename__]

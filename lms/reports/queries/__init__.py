@@ -52,24 +52,20 @@ def paged(query: Any, number: int, per_page: int = PER_PAGE) -> Page:
     return Page(list(rows[:per_page]), number, per_page, len(rows) > per_page)
 
 
+def page_of(rows: Sequence[Any], number: int, per_page: int = PER_PAGE) -> Page:
+    """Page ``number`` (from 1) of rows already at hand, as ``paged`` gives it."""
+    number = min(max(number, 1), MAX_PAGE)
+    first = (number - 1) * per_page
+    return Page(
+        list(rows[first : first + per_page]), number, per_page, len(rows) > first + per_page
+    )
+
+
 def plain_rows(statement: Any, values: dict[str, Any]) -> Sequence[Any]:
     """Run a select of columns on the session's connection and fetch every row at once:
     plain rows, without the ORM's handling of results (which, row by row, costs more than
     the query itself for a page of people)."""
     return db.session.connection().execute(statement, values).all()
-
-
-def among_scope_people(user_id: Any, scope: ReportScope) -> ColumnElement[bool]:
-    """``member_of_scope`` as ``user_id IN (the scope's members)``, for aggregates over all
-    the scope's enrolments: the database reads them person by person from the scope's
-    memberships, where the correlated EXISTS has it read every enrolment there is and look
-    its person up."""
-    if scope.organisation_ids is None:
-        return true()
-    members = select(Membership.user_id).where(
-        Membership.organisation_id.in_(scope.organisation_ids)
-    )
-    return cast(ColumnElement[bool], user_id.in_(members))
 
 
 def streamed(query: Any) -> Iterator[tuple[Any, ...]]:
@@ -81,33 +77,60 @@ def streamed(query: Any) -> Iterator[tuple[Any, ...]]:
             yield tuple(row)
 
 
-def member_of_scope(user_id: Any, scope: ReportScope) -> ColumnElement[bool]:
+def member_of_scope(
+    user_id: Any, scope: ReportScope, *, person_by_person: bool = False
+) -> ColumnElement[bool]:
     """True for people who belong to one of the scope's organisations (always true when
-    the scope is not limited to organisations)."""
+    the scope is not limited to organisations).
+
+    ``person_by_person``: as ``user_id IN (the scope's members)``, for aggregates over all
+    the scope's enrolments, which the database then reads member by member; the default
+    correlated EXISTS suits a page read in order, each row checked as it comes."""
     if scope.organisation_ids is None:
         return true()
+    if person_by_person:
+        members = select(Membership.user_id).where(
+            Membership.organisation_id.in_(scope.organisation_ids)
+        )
+        return cast(ColumnElement[bool], user_id.in_(members))
     return exists().where(
         Membership.user_id == user_id, Membership.organisation_id.in_(scope.organisation_ids)
     )
 
 
 def enrolment_conditions(
-    filters: Filters, scope: ReportScope, dated: Any = Enrolment.enrolled_at
+    filters: Filters,
+    scope: ReportScope,
+    dated: Any = Enrolment.enrolled_at,
+    *,
+    course: Any = Cohort.course_id,
+    cohort: Any = Enrolment.cohort_id,
 ) -> list[Any]:
-    """Conditions on Enrolment (joined to Cohort) for the scope's cohorts and the course,
-    cohort and date filters; ``dated`` is the column the date range applies to."""
+    """Conditions on Enrolment (joined to Cohort: see ``with_cohort``) for the scope's
+    cohorts and the course, cohort and date filters; ``dated`` is the column the date range
+    applies to. ``course`` and ``cohort`` are the columns that say which (a row that keeps
+    its own copy of them, such as a certificate, needs no join)."""
     conditions: list[Any] = []
     if filters.course_id is not None:
-        conditions.append(Cohort.course_id == filters.course_id)
+        conditions.append(course == filters.course_id)
     if filters.cohort_id is not None:
-        conditions.append(Enrolment.cohort_id == filters.cohort_id)
+        conditions.append(cohort == filters.cohort_id)
     if scope.cohort_ids is not None:
-        conditions.append(Enrolment.cohort_id.in_(scope.cohort_ids))
+        conditions.append(cohort.in_(scope.cohort_ids))
     if filters.starts is not None:
         conditions.append(dated >= filters.starts)
     if filters.ends is not None:
         conditions.append(dated < filters.ends)
     return conditions
+
+
+def with_cohort(query: Any, filters: Filters) -> Any:
+    """``query`` (of enrolments) joined to the enrolment's cohort when a filter asks about
+    its course, the only one of ``enrolment_conditions`` on the cohort: a count of every
+    enrolment needs no join otherwise."""
+    if filters.course_id is None:
+        return query
+    return query.join(Cohort, Cohort.id == Enrolment.cohort_id)
 
 
 #: Which of ``enrolment_conditions`` apply: course, cohort, the scope's cohorts, from, to.

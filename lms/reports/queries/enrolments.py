@@ -21,15 +21,14 @@ from lms.extensions import db
 from lms.progress.models import CourseCompletion
 from lms.reports.filters import Filters
 from lms.reports.queries import (
-    MAX_PAGE,
-    PER_PAGE,
     Page,
-    among_scope_people,
     enrolment_conditions,
     first_membership,
     member_of_scope,
+    page_of,
     paged,
     streamed,
+    with_cohort,
 )
 from lms.reports.queries.people import place
 from lms.reports.scope import ReportScope
@@ -145,10 +144,11 @@ class CohortCounts:
 
 def _per_cohort_query(scope: ReportScope, filters: Filters) -> Any:
     counted = (
-        select(Enrolment.cohort_id, *_counts())
-        .select_from(Enrolment)
-        .join(Cohort, Cohort.id == Enrolment.cohort_id)
-        .where(among_scope_people(Enrolment.user_id, scope), *enrolment_conditions(filters, scope))
+        with_cohort(select(Enrolment.cohort_id, *_counts()).select_from(Enrolment), filters)
+        .where(
+            member_of_scope(Enrolment.user_id, scope, person_by_person=True),
+            *enrolment_conditions(filters, scope),
+        )
         .group_by(Enrolment.cohort_id)
         .subquery()
     )
@@ -200,17 +200,11 @@ def _by_cohort(scope: ReportScope, filters: Filters) -> list[tuple[Any, ...]]:
     ]
 
 
-def _page_of(rows: list[tuple[Any, ...]], number: int) -> Page:
-    number = min(max(number, 1), MAX_PAGE)
-    first = (number - 1) * PER_PAGE
-    return Page(rows[first : first + PER_PAGE], number, PER_PAGE, len(rows) > first + PER_PAGE)
-
-
 BY_COURSE_COLUMNS = ("Course", *COMPLETION_COLUMNS)
 
 
 def by_course_page(scope: ReportScope, filters: Filters, number: int) -> Page:
-    return _page_of(_by_course(scope, filters), number)
+    return page_of(_by_course(scope, filters), number)
 
 
 def by_course_rows(scope: ReportScope, filters: Filters) -> Iterator[tuple[Any, ...]]:
@@ -221,7 +215,7 @@ BY_COHORT_COLUMNS = ("Cohort", "Course", "Starts on", *COMPLETION_COLUMNS)
 
 
 def by_cohort_page(scope: ReportScope, filters: Filters, number: int) -> Page:
-    return _page_of(_by_cohort(scope, filters), number)
+    return page_of(_by_cohort(scope, filters), number)
 
 
 def by_cohort_rows(scope: ReportScope, filters: Filters) -> Iterator[tuple[Any, ...]]:
@@ -266,18 +260,22 @@ def completion_periods(
     start, end = datetime(first.year, first.month, 1), filters.ends
     year = extract("year", Enrolment.completed_at)
     month = extract("month", Enrolment.completed_at)
-    query = select(year, month if not by_year else year, func.count(Enrolment.id)).select_from(
-        Enrolment
+    query = (
+        with_cohort(
+            select(year, month if not by_year else year, func.count(Enrolment.id)).select_from(
+                Enrolment
+            ),
+            filters,
+        )
+        .where(
+            Enrolment.status == "completed",
+            Enrolment.completed_at.is_not(None),
+            Enrolment.completed_at >= start,
+            member_of_scope(Enrolment.user_id, scope),
+            *conditions,
+        )
+        .group_by(year, month if not by_year else year)
     )
-    if filters.course_id is not None:  # the only condition on the cohort: no join without it
-        query = query.join(Cohort, Cohort.id == Enrolment.cohort_id)
-    query = query.where(
-        Enrolment.status == "completed",
-        Enrolment.completed_at.is_not(None),
-        Enrolment.completed_at >= start,
-        member_of_scope(Enrolment.user_id, scope),
-        *conditions,
-    ).group_by(year, month if not by_year else year)
     if end is None:
         query = query.where(
             Enrolment.completed_at

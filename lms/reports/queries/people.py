@@ -87,8 +87,8 @@ class PeopleTable:
     total: int  # memberships in the scope, whatever the filters
 
 
-#: Enrolments that still hold a place on the course.
-TAKING_PART = ("active", "invited")
+#: Enrolments that still hold a place on the course (not withdrawn, deferred or completed).
+STILL_HELD = ("active", "invited")
 
 
 def status_label(status: str, completed: bool, retired: bool = False) -> str:
@@ -96,7 +96,7 @@ def status_label(status: str, completed: bool, retired: bool = False) -> str:
     place still held on a retired course (an earlier edition) can't be taken further."""
     if completed or status == "completed":
         return "Completed"
-    if retired and status in TAKING_PART:
+    if retired and status in STILL_HELD:
         return "Not completed"
     return {"active": "In progress"}.get(status, ENROLMENT_STATUSES.get(status, status))
 
@@ -107,7 +107,7 @@ def place(
     """Where one enrolment (a place on a cohort) got, and when it was completed. A place
     still held on a course completed in another cohort counts as completed, on the day the
     course was; a withdrawal or a deferral stays what it was."""
-    counts = course_completed is not None and status in TAKING_PART
+    counts = course_completed is not None and status in STILL_HELD
     finished = completed or (course_completed if counts else None)
     return status_label(status, counts, retired), finished
 

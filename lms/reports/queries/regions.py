@@ -19,10 +19,10 @@ from typing import Any
 from sqlalchemy import case, func, select
 
 from lms.accounts.models import ORGANISATION_TYPES, Membership, Organisation
-from lms.cohorts.models import Cohort, Enrolment
+from lms.cohorts.models import Enrolment
 from lms.extensions import db
 from lms.reports.filters import Filters
-from lms.reports.queries import enrolment_conditions
+from lms.reports.queries import enrolment_conditions, with_cohort
 from lms.reports.scope import ReportScope
 
 SMALL = 5
@@ -87,7 +87,7 @@ def region_table(scope: ReportScope, filters: Filters) -> tuple[list[RegionRow],
     }
     enrolled: dict[tuple[str, str], tuple[int, int]] = {}
     for region, sector, n, done in db.session.execute(
-        _with_cohort(
+        with_cohort(
             select(
                 *group,
                 func.count(func.distinct(Enrolment.id)),
@@ -120,14 +120,6 @@ def region_table(scope: ReportScope, filters: Filters) -> tuple[list[RegionRow],
     return rows, total
 
 
-def _with_cohort(query: Any, filters: Filters) -> Any:
-    """``query`` joined to the enrolment's cohort when a filter asks about its course (the
-    only condition on the cohort): counting every enrolment needs no join otherwise."""
-    if filters.course_id is None:
-        return query
-    return query.join(Cohort, Cohort.id == Enrolment.cohort_id)
-
-
 def _distinct_people() -> int:
     return db.session.scalar(select(func.count(func.distinct(Membership.user_id)))) or 0
 
@@ -135,7 +127,7 @@ def _distinct_people() -> int:
 def _totals(scope: ReportScope, filters: Filters) -> tuple[int, int]:
     """Enrolments of people in any organisation, counted once each."""
     row = db.session.execute(
-        _with_cohort(
+        with_cohort(
             select(
                 func.count(Enrolment.id),
                 func.count(case((Enrolment.status == "completed", 1))),
