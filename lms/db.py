@@ -9,7 +9,7 @@ from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
-from flask import Flask, abort, has_request_context, request
+from flask import Flask, abort, current_app, has_request_context, request
 from sqlalchemy import Row, Table, event, func, literal, or_, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -36,12 +36,23 @@ def utcnow() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
 
+def database_key() -> str:
+    """Which database this app uses, as a key for what a process keeps between requests
+    (a plain string: hashing the engine's URL would render it every time)."""
+    return str(current_app.config["SQLALCHEMY_DATABASE_URI"])
+
+
 def is_sqlite() -> bool:
     return db.engine.dialect.name == "sqlite"
 
 
 def set_write_intent(value: bool) -> None:
     _write_intent.set(value)
+
+
+def writing() -> bool:
+    """Whether this request (or task) has begun writing (``begin_write``)."""
+    return _write_intent.get()
 
 
 def begin_write() -> None:

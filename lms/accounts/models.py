@@ -82,6 +82,11 @@ class User(UserMixin, Model):
     session_version: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     last_sign_in_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # Bumped by the database itself (triggers: migration core_0007) whenever something the
+    # reports show of this person changes: their name, their memberships, their places on
+    # cohorts, their completed courses, or the name of one of those organisations or
+    # courses. Rows of the people report drawn once are kept per version (reports.rows).
+    record_version: Mapped[int] = mapped_column(default=0, server_default="0")
 
     memberships: Mapped[list[Membership]] = relationship(
         back_populates="user", cascade="all, delete-orphan"

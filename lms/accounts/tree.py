@@ -13,16 +13,17 @@ from lms.extensions import db
 Tree = tuple[dict[int, list[int]], dict[int, str]]
 
 
+_TREE = select(Organisation.id, Organisation.parent_id, Organisation.name).order_by(
+    Organisation.name
+)
+
+
 def organisation_tree() -> Tree:
     """Children of every organisation (by name), and every organisation's name: one query
-    over the (small) organisations table."""
+    over the (small) organisations table, as plain rows."""
     children: dict[int, list[int]] = defaultdict(list)
     names: dict[int, str] = {}
-    for org_id, parent_id, name in db.session.execute(
-        select(Organisation.id, Organisation.parent_id, Organisation.name).order_by(
-            Organisation.name
-        )
-    ):
+    for org_id, parent_id, name in db.session.connection().execute(_TREE):
         names[org_id] = name
         if parent_id is not None:
             children[parent_id].append(org_id)

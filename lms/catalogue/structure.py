@@ -28,6 +28,7 @@ from sqlalchemy.orm import ORMExecuteState, Session, object_session
 from sqlalchemy.orm.util import identity_key
 
 from lms.catalogue.models import Course, Module, Step
+from lms.db import database_key
 from lms.extensions import db
 
 __all__ = [
@@ -133,7 +134,7 @@ def clear() -> None:
 
 
 def _database() -> Any:
-    return db.engine.url
+    return database_key()
 
 
 def of(course: Course) -> CourseStructure:

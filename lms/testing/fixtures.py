@@ -23,6 +23,7 @@ from lms.catalogue import structure
 from lms.db import set_write_intent
 from lms.extensions import db as _db
 from lms.extensions import limiter
+from lms.reports import people_rows
 from lms.testing import postgres
 from lms.testing.factories import Factories
 
@@ -115,7 +116,7 @@ def drop_test_database(url: str) -> None:
 
 def release_app(app: Flask) -> None:
     """Close the app's connections and drop its database if build_app created one."""
-    structure.clear()
+    _forget_cached()
     with app.app_context():
         for engine in _db.engines.values():
             engine.dispose()
@@ -126,6 +127,11 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     """Drop the databases of apps built outside these fixtures (e.g. a conftest's ``app``)."""
     for url in list(_owned_databases):
         drop_test_database(url)
+
+
+def _forget_cached() -> None:
+    structure.clear()
+    people_rows.clear()
 
 
 @pytest.fixture(scope="session")
@@ -154,8 +160,9 @@ def make_app(tmp_path: Path) -> Iterator[Callable[..., Flask]]:
 def db(app: Flask) -> Iterator[Any]:
     """The database, inside a transaction rolled back after the test."""
     set_write_intent(False)
-    # Ids come back after a rollback: a course structure cached in one test is not another's.
-    structure.clear()
+    # Ids come back after a rollback: what one test cached (a course's structure, rows of
+    # the people report) is not another's.
+    _forget_cached()
     with app.app_context():
         connection = _db.engine.connect()
         outer = connection.begin()
@@ -178,7 +185,7 @@ def db(app: Flask) -> Iterator[Any]:
                 outer.rollback()
             connection.close()
             set_write_intent(False)
-            structure.clear()
+            _forget_cached()
 
 
 class FreshRequestClient(FlaskClient):

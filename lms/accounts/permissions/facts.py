@@ -117,7 +117,9 @@ def managed_ids(user: User) -> frozenset[int]:
     """The organisations ``user`` is a manager of (not the units below them)."""
     return request_memo(
         ("managed", user.id),
-        lambda: frozenset(db.session.scalars(_managed_query(), {"user_id": user.id})),
+        lambda: frozenset(
+            db.session.connection().execute(_managed_query(), {"user_id": user.id}).scalars()
+        ),
     )
 
 

@@ -71,6 +71,7 @@ class Person:
 
 @dataclass
 class PersonRow(Person):
+    version: int = 0  # the person's record version (``users.record_version``) read with it
     courses: list[tuple[str, str]] = field(default_factory=list)  # (course title, status)
     #: Retired courses (earlier editions) they were on, and how many of them they completed.
     earlier: int = 0
@@ -128,7 +129,7 @@ def _in_scope() -> Any:
 
 def _people_query(conditions: list[Any]) -> Any:
     """The scope's people (matching the filters), by name: walks ``ix_users_display_name``."""
-    query = select(User.id, User.display_name).where(
+    query = select(User.id, User.display_name, User.record_version).where(
         exists().where(Membership.user_id == User.id, _in_scope())
     )
     if conditions:
@@ -154,6 +155,7 @@ _COLUMNS = {
     "courses": Integer,
     "completed": Integer,
     "retired": Integer,
+    "version": Integer,
 }
 
 
@@ -179,7 +181,9 @@ def _table_statement(shape: FilterShape, summarise: bool) -> Any:
         _people_query(conditions).limit(bindparam("limit")).offset(bindparam("offset")).cte("page")
     )
     on_page = select(page.c.id)
-    people = _part(_PERSON, user_id=page.c.id, text=page.c.display_name)
+    people = _part(
+        _PERSON, user_id=page.c.id, text=page.c.display_name, version=page.c.record_version
+    )
     memberships = (
         _part(
             _MEMBERSHIP,
@@ -243,9 +247,9 @@ def people_table(scope: ReportScope, filters: Filters, number: int) -> PeopleTab
     people: dict[int, PersonRow] = {}
     total = 0
     rows = plain_rows(statement, values)
-    for kind, user_id, text, role, service, line, reached, courses, done, retired in rows:
+    for kind, user_id, text, role, service, line, reached, courses, done, retired, version in rows:
         if kind == _PERSON:
-            people[user_id] = PersonRow(user_id, text)
+            people[user_id] = PersonRow(user_id, text, version=version)
         elif kind == _MEMBERSHIP:
             people[user_id].add_membership(text, role, service)
         elif kind == _COURSE and line is None:
@@ -260,6 +264,47 @@ def people_table(scope: ReportScope, filters: Filters, number: int) -> PeopleTab
 
 
 _COUNT = select(func.count()).select_from(Membership).where(_in_scope())
+
+
+@dataclass
+class PeopleVersions:
+    """A page of the scope's people as ``(user id, record version)``, and the headcount."""
+
+    page: Page
+    total: int
+
+
+@cache
+def _versions_statement() -> Any:
+    """The scope's people on one page, each with their record version, then (user id
+    NULL) how many memberships the scope has: one statement, no filters."""
+    page = _people_query([]).limit(bindparam("limit")).offset(bindparam("offset")).subquery()
+    people = select(page.c.display_name, page.c.id, page.c.record_version)
+    total = select(cast(null(), String), cast(null(), Integer), _COUNT.scalar_subquery())
+    table = union_all(people, total).subquery()
+    return select(table.c.id, table.c.record_version).order_by(
+        table.c.display_name.is_(None), table.c.display_name, table.c.id
+    )
+
+
+def people_versions(scope: ReportScope, number: int) -> PeopleVersions:
+    """Who is on page ``number`` of the scope's people (unfiltered) and at which record
+    version, without reading their places: enough to tell whether rows already drawn for
+    them (``lms.reports.rows``) are still true."""
+    number = min(max(number, 1), MAX_PAGE)
+    values = {
+        "organisation_ids": sorted(scope.organisation_ids or ()),
+        "limit": PER_PAGE + 1,
+        "offset": (number - 1) * PER_PAGE,
+    }
+    found: list[tuple[int, int]] = []
+    total = 0
+    for user_id, version in plain_rows(_versions_statement(), values):
+        if user_id is None:
+            total = version or 0
+        else:
+            found.append((user_id, version))
+    return PeopleVersions(Page(found[:PER_PAGE], number, PER_PAGE, len(found) > PER_PAGE), total)
 
 
 def people_count(scope: ReportScope) -> int:

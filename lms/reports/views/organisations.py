@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from typing import Any, cast
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, get_template_attribute, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
+from markupsafe import Markup
 from werkzeug.wrappers import Response
 
 from lms.accounts.forms import choices, show_problems
@@ -19,6 +20,7 @@ from lms.cohorts.forms import page_number as booking_page
 from lms.cohorts.models import PLACE_STATUSES, Cohort
 from lms.db import get_or_404
 from lms.errors import LMSError, NotAllowed
+from lms.reports import people_rows
 from lms.reports.queries import people
 from lms.reports.queries import person as record
 from lms.reports.queries.organisations import managed_organisations
@@ -50,14 +52,21 @@ def organisation(organisation_id: int) -> tuple[str, int]:
             total=people.people_count(result.scope),
             page=None,
         ), 400
-    table = people.people_table(result.scope, result.filters, page_number())
+    record_url = person_url(organisation.id)
+
+    def draw(row: people.PersonRow) -> Markup:
+        person_row = get_template_attribute("reports/_people.html", "person_row")
+        return cast(Markup, person_row(row, record_url, organisation.name))
+
+    found = people_rows.people_page(
+        result.scope, result.filters, page_number(), draw, context=organisation.id
+    )
     return render_template(
         "reports/organisation.html",
         organisation=organisation,
         result=result,
-        total=table.total,
-        page=table.page,
-        record_url=person_url(organisation.id),
+        total=found.total,
+        page=found.page,
     ), 200
 
 
