@@ -67,6 +67,7 @@ def organisation(organisation_id: int) -> tuple[str, int]:
         result=result,
         total=found.total,
         page=found.page,
+        rows=found.html,
     ), 200
 
 
