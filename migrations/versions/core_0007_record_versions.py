@@ -91,8 +91,12 @@ def _upgrade_postgresql():
     )
     for table, columns in PERSON_TABLES.items():
         op.execute(
-            f"CREATE TRIGGER {table}_record_changed "
-            f"AFTER INSERT OR DELETE OR UPDATE OF {columns} ON {table} FOR EACH ROW "
+            f"CREATE TRIGGER {table}_record_changed AFTER INSERT OR DELETE ON {table} "
+            "FOR EACH ROW EXECUTE FUNCTION lms_person_record_changed()"
+        )
+        op.execute(
+            f"CREATE TRIGGER {table}_record_update AFTER UPDATE OF {columns} ON {table} "
+            f"FOR EACH ROW WHEN ({_changed(columns)}) "
             "EXECUTE FUNCTION lms_person_record_changed()"
         )
     op.execute(
@@ -138,11 +142,8 @@ def upgrade():
 
 def downgrade():
     postgresql = op.get_bind().dialect.name == "postgresql"
-    names = [f"{table}_record_changed" for table in PERSON_TABLES] if postgresql else [
-        f"{table}_record_{event}"
-        for table in PERSON_TABLES
-        for event in ("insert", "delete", "update")
-    ]
+    events = ("changed", "update") if postgresql else ("insert", "delete", "update")
+    names = [f"{table}_record_{event}" for table in PERSON_TABLES for event in events]
     tables = {name: name.split("_record_")[0] for name in names}
     tables["users_record_name"] = "users"
     for table, _columns in SHARED:

@@ -297,3 +297,13 @@ def test_moving_a_cohort_to_another_course_bumps_everyone_on_it(rw: ReportWorld)
     # No service moves a cohort (its course stays: progress belongs to it): Core does.
     moved = update(Cohort).where(Cohort.id == team_cohort.id).values(course_id=rw.foundations.id)
     assert bumped(run(moved)) == {"Bea Baker"}
+
+
+def test_rewriting_a_value_unchanged_bumps_nobody(rw: ReportWorld):
+    """A statement that writes the columns a row shows without changing them (as a bulk
+    script might) leaves every version as it was, on both databases."""
+    same_status = update(Enrolment).where(Enrolment.user_id == rw.bea.id)
+    assert bumped(run(same_status.values(status=Enrolment.status))) == set()
+    assert bumped(run(update(Membership).values(role=Membership.role))) == set()
+    same_course = update(CourseCompletion).values(course_id=CourseCompletion.course_id)
+    assert bumped(run(same_course)) == set()
