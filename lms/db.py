@@ -7,14 +7,16 @@ import sqlite3
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from contextvars import ContextVar
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from functools import cache
+from typing import Any, TypeVar, cast
 
 from flask import Flask, abort, current_app, has_request_context, request
-from sqlalchemy import Row, Table, event, func, literal, or_, select
+from sqlalchemy import Row, Table, bindparam, event, func, inspect, literal, or_, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.util import identity_key
 
 from lms.extensions import db
 from lms.write_lock import SQLiteConnection, WriteLock
@@ -319,8 +321,19 @@ def pairs(rows: Any) -> dict[Any, Any]:
     return {first: second for first, second in rows}
 
 
+@cache
+def _by_id(model: Any) -> Any:
+    """``model`` by primary key, built once (``Session.get`` builds its query each time)."""
+    (key,) = inspect(model).primary_key
+    return select(model).where(key == bindparam("ident"))
+
+
 def get_or_404(model: type[T], ident: Any) -> T:
-    obj = db.session.get(model, ident)
+    """The row of ``model`` with this primary key (already loaded, or read), else a 404."""
+    session = db.session()
+    obj = session.identity_map.get(identity_key(model, ident)) if ident is not None else None
+    if obj is None:
+        obj = session.execute(_by_id(cast(Hashable, model)), {"ident": ident}).scalar_one_or_none()
     if obj is None:
         abort(404)
-    return obj
+    return cast(T, obj)
