@@ -247,6 +247,12 @@ def main(
             f"  mark complete: {sum(len(v) for v in pairs.values()):,} open (learner, step) "
             f"pairs over {len(candidates):,} learners"
         )
+        if len(candidates) < CONNECTIONS * 3:
+            raise click.ClickException(
+                "Earlier runs on this database have marked almost every step done, so mark "
+                "complete has nothing left to measure: run again without --reuse-db (a "
+                "fresh database)."
+            )
         t0 = time.monotonic()
         first = sign_in_learners(srv.port, db_path, candidates[: CONNECTIONS * 3], password)
         sign_in_rate = len(first) / max(time.monotonic() - t0, 1e-6)

@@ -51,6 +51,10 @@ class Organisation(Model):
         ForeignKey("organisations.id", ondelete="RESTRICT"), index=True
     )
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    # How many memberships it has (not its units'), kept by the database itself (triggers
+    # on memberships: migration core_0008), so a report's headcount reads a row, not an
+    # index of thousands.
+    member_count: Mapped[int] = mapped_column(default=0, server_default="0")
 
     parent: Mapped[Organisation | None] = relationship(remote_side=[id], lazy="joined")
 

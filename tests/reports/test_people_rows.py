@@ -27,12 +27,12 @@ from lms.reports.queries.people import PersonRow
 from lms.reports.scope import organisation_scope
 from lms.testing.fixtures import count_queries
 from tests.reports.conftest import ReportWorld
-from tests.reports.test_pages import (
+from tests.reports.test_page_statements import (
     COHORTS_STATEMENTS,
     PEOPLE_PAGE_STATEMENTS,
     VERSIONS_STATEMENTS,
-    page,
 )
+from tests.reports.test_pages import page
 
 
 def tbody(body: str) -> str:

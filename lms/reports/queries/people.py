@@ -141,6 +141,12 @@ def _people_query(conditions: list[Any]) -> Any:
     return query.order_by(User.display_name, User.id)
 
 
+#: How many memberships the scope's organisations have: each organisation keeps its count
+#: (``member_count``, kept by the database), so this reads a row per organisation.
+_COUNT = select(func.coalesce(func.sum(Organisation.member_count), 0)).where(
+    Organisation.id.in_(bindparam("organisation_ids", expanding=True))
+)
+
 #: What a row of the people table's statement is (its first column).
 _PERSON, _MEMBERSHIP, _COURSE, _TOTAL = 0, 1, 2, 3
 #: The columns every part of that statement has, and their types.
@@ -226,7 +232,7 @@ def _table_statement(shape: FilterShape, summarise: bool) -> Any:
         .where(Enrolment.user_id.in_(on_page), *conditions)
         .group_by(Enrolment.user_id, line)
     )
-    total = _part(_TOTAL, courses=func.count()).select_from(Membership).where(_in_scope())
+    total = _part(_TOTAL, courses=_COUNT.scalar_subquery())
     table = union_all(people, memberships, courses, total).subquery()
     return select(table).order_by(table.c.kind, table.c.text, table.c.user_id)
 
@@ -261,9 +267,6 @@ def people_table(scope: ReportScope, filters: Filters, number: int) -> PeopleTab
             total = courses or 0
     found = list(people.values())
     return PeopleTable(Page(found[:PER_PAGE], number, PER_PAGE, len(found) > PER_PAGE), total)
-
-
-_COUNT = select(func.count()).select_from(Membership).where(_in_scope())
 
 
 @dataclass
@@ -308,7 +311,7 @@ def people_versions(scope: ReportScope, number: int) -> PeopleVersions:
 
 
 def people_count(scope: ReportScope) -> int:
-    """How many memberships the scope's organisations have (an index-only count)."""
+    """How many memberships the scope's organisations have."""
     values = {"organisation_ids": sorted(scope.organisation_ids or ())}
     return db.session.scalar(_COUNT, values) or 0
 
