@@ -89,7 +89,8 @@ class User(UserMixin, Model):
     # Bumped by the database itself (triggers: migration core_0007) whenever something the
     # reports show of this person changes: their name, their memberships, their places on
     # cohorts, their completed courses, or the name of one of those organisations or
-    # courses. Rows of the people report drawn once are kept per version (reports.rows).
+    # courses. Rows of the people report drawn once are kept per version
+    # (lms.reports.people_rows).
     record_version: Mapped[int] = mapped_column(default=0, server_default="0")
 
     memberships: Mapped[list[Membership]] = relationship(

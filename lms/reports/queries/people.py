@@ -293,7 +293,7 @@ def _versions_statement() -> Any:
 def people_versions(scope: ReportScope, number: int) -> PeopleVersions:
     """Who is on page ``number`` of the scope's people (unfiltered) and at which record
     version, without reading their places: enough to tell whether rows already drawn for
-    them (``lms.reports.rows``) are still true."""
+    them (``lms.reports.people_rows``) are still true."""
     number = min(max(number, 1), MAX_PAGE)
     values = {
         "organisation_ids": sorted(scope.organisation_ids or ()),
