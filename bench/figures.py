@@ -121,6 +121,8 @@ def endpoint_figures(measured: dict[str, WrkResult]) -> tuple[dict[str, Any], di
         figures[f"{name}_p50_ms"] = round(r.p50_ms, 2)
         figures[f"{name}_p99_ms"] = round(r.p99_ms, 2)
         figures[f"{name}_server_cpu_ms"] = cpu(name)
+        system = r.server_system_ms
+        figures[f"{name}_server_system_ms"] = round(system, 3) if system is not None else None
         # what the ratio would be if worker CPU were the only limit: steadier than
         # req/s when other work shares the machine
         figures[f"{name}_cpu_ratio"] = (

@@ -33,6 +33,7 @@ class WrkResult:
     socket_errors: dict[str, int] = field(default_factory=dict)
     script: dict[str, Any] = field(default_factory=dict)
     server_cpu_ms: float | None = None  # worker CPU time per answered request
+    server_system_ms: float | None = None  # of which in the kernel (system time)
 
 
 UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0}
@@ -102,10 +103,13 @@ def wrk(
 
 def timed(srv: Server, url: str, seconds: float, **kw: Any) -> WrkResult:
     """A wrk run, with the server's worker CPU time per answered request."""
-    cpu = srv.cpu_seconds()
+    user, system = srv.cpu_split()
     result = wrk(url, seconds, **kw)
     if result.requests:
-        result.server_cpu_ms = 1000 * (srv.cpu_seconds() - cpu) / result.requests
+        user_after, system_after = srv.cpu_split()
+        spent = user_after - user + system_after - system
+        result.server_cpu_ms = 1000 * spent / result.requests
+        result.server_system_ms = 1000 * (system_after - system) / result.requests
     return result
 
 

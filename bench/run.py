@@ -177,7 +177,8 @@ def main(
         say(
             f"  {name:10s} {result.rps:8.1f} req/s  p50 {result.p50_ms:6.1f} ms  "
             f"p99 {result.p99_ms:6.1f} ms  errors {result.errors}  "
-            f"server CPU {fmt(result.server_cpu_ms)} ms/request"
+            f"server CPU {fmt(result.server_cpu_ms)} ms/request "
+            f"({fmt(result.server_system_ms)} system)"
         )
         measured[name] = result
         return result
@@ -317,7 +318,8 @@ def main(
         say(
             f"  {'complete':10s} {complete.rps:8.1f} req/s  p50 {complete.p50_ms:6.1f} ms  "
             f"p99 {complete.p99_ms:6.1f} ms  errors {complete.errors}  rows {s.get('rows_written')}"
-            f" for {s.get('ok')} successes ({s.get('learners')} learners)"
+            f" for {s.get('ok')} successes ({s.get('learners')} learners)  server CPU "
+            f"{fmt(complete.server_cpu_ms)} ms/request ({fmt(complete.server_system_ms)} system)"
         )
         extra["lms_worker_peak_rss_mb"] = srv.worker_peak_rss_mb()
         extra["sign_in_retries"] = len(SIGN_IN_RETRIES)

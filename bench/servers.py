@@ -93,17 +93,23 @@ class Server:
 
     def cpu_seconds(self) -> float:
         """User + system CPU time used so far by the workers (not the master)."""
+        user, system = self.cpu_split()
+        return user + system
+
+    def cpu_split(self) -> tuple[float, float]:
+        """User and system CPU time used so far by the workers, apart."""
         if self.proc is None:
-            return 0.0
+            return 0.0, 0.0
         ticks = os.sysconf("SC_CLK_TCK")
-        total = 0
+        user = system = 0
         for pid in _children(self.proc.pid):
             try:
                 fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
             except OSError:
                 continue
-            total += int(fields[11]) + int(fields[12])  # utime, stime
-        return total / ticks
+            user += int(fields[11])  # utime
+            system += int(fields[12])  # stime
+        return user / ticks, system / ticks
 
     def worker_peak_rss_mb(self) -> float | None:
         if self.proc is None:
