@@ -133,17 +133,13 @@ def clear() -> None:
         _cache.clear()
 
 
-def _database() -> Any:
-    return database_key()
-
-
 def of(course: Course) -> CourseStructure:
     """The structure of ``course`` at the version the caller loaded."""
     return _lookup(course.id, course.content_version, course.content_hash)
 
 
 def _lookup(course_id: int, version: int, content_hash: str) -> CourseStructure:
-    found = _cache.get((_database(), course_id))
+    found = _cache.get((database_key(), course_id))
     if found is not None and found.matches(version, content_hash):
         return found
     return load([course_id])[course_id]
@@ -173,7 +169,7 @@ def for_courses(
             _VERSIONS, {"course_ids": unknown}
         ):
             versions[course_id] = (version, content_hash)
-    database = _database()
+    database = database_key()
     found: dict[int, CourseStructure] = {}
     missing: list[int] = []
     for course_id in wanted:
@@ -239,7 +235,7 @@ def load(course_ids: Iterable[int]) -> dict[int, CourseStructure]:
             break
     else:  # the courses kept changing under us: use the last reading, keep nothing
         return _read(wanted, strict=False) or {}
-    database = _database()
+    database = database_key()
     with _lock:
         if generation == _generation:
             for course_id, structure in built.items():

@@ -19,7 +19,6 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Sequence
-from dataclasses import dataclass
 
 from markupsafe import Markup
 
@@ -58,29 +57,24 @@ def _keep(key: Hashable, row: Markup) -> None:
             _rows.popitem(last=False)
 
 
-@dataclass
-class PeoplePage:
-    page: Page  # of rows drawn (Markup), one per person
-    total: int  # memberships in the scope, whatever the filters
-
-    @property
-    def html(self) -> Markup:
-        """Every row of the page, as one piece of HTML."""
-        # Safe: each row is Markup, drawn by the template (the template escaping each of
-        # them again as it joins them costs more than the rest of a kept page's table).
-        return Markup("".join(self.page.rows))  # noqa: S704
+def joined(rows: Sequence[Markup]) -> Markup:
+    """The rows of a page as one piece of HTML."""
+    # Safe: each row is Markup, drawn by the template (the template escaping each of them
+    # again as it joins them costs more than the rest of a kept page's table).
+    return Markup("".join(rows))  # noqa: S704
 
 
 def people_page(
     scope: ReportScope,
     filters: Filters,
     number: int,
-    draw: Callable[[people.PersonRow], Markup],
+    draw: Callable[[list[people.PersonRow]], list[Markup]],
     *,
     context: Hashable = (),
-) -> PeoplePage:
-    """Page ``number`` of the scope's people as rows drawn by ``draw``. ``context`` is
-    whatever else the drawing depends on (e.g. the organisation whose page it is)."""
+) -> people.PeopleTable:
+    """Page ``number`` of the scope's people as rows (Markup) drawn by ``draw``, which is
+    given the people whose rows are not kept. ``context`` is whatever else the drawing
+    depends on (e.g. the organisation whose page it is)."""
     keeps = scope.organisation_ids is not None and not any(filter_shape(filters, scope))
     place = (database_key(), context, tuple(sorted(scope.organisation_ids or ())))
     if keeps:
@@ -88,16 +82,17 @@ def people_page(
         kept = _kept([(*place, *person) for person in versions.page.rows])
         if all(row is not None for row in kept):
             page = versions.page
-            return PeoplePage(Page(kept, page.number, page.per_page, page.has_next), versions.total)
+            return people.PeopleTable(
+                Page(kept, page.number, page.per_page, page.has_next), versions.total
+            )
     table = people.people_table(scope, filters, number)
     keys = [(*place, person.user_id, person.version) for person in table.page.rows]
-    found = _kept(keys) if keeps else [None] * len(keys)
-    rows = []
-    for person, key, row in zip(table.page.rows, keys, found, strict=True):
-        if row is None:
-            row = draw(person)
-            if keeps and not writing():
-                _keep(key, row)
-        rows.append(row)
+    rows: list[Markup | None] = _kept(keys) if keeps else [None] * len(keys)
+    missing = [i for i, row in enumerate(rows) if row is None]
+    drawn = draw([table.page.rows[i] for i in missing]) if missing else []
+    for i, row in zip(missing, drawn, strict=True):
+        rows[i] = row
+        if keeps and not writing():
+            _keep(keys[i], row)
     page = table.page
-    return PeoplePage(Page(rows, page.number, page.per_page, page.has_next), table.total)
+    return people.PeopleTable(Page(rows, page.number, page.per_page, page.has_next), table.total)

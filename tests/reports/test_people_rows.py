@@ -178,8 +178,8 @@ def test_a_page_of_kept_rows_runs_only_the_page_statements(rw: ReportWorld, clie
     assert "Foundations:" not in body
 
 
-def _draw(person: PersonRow) -> Markup:
-    return Markup("<tr><td>{}</td></tr>").format(person.name)
+def _draw(people: list[PersonRow]) -> list[Markup]:
+    return [Markup("<tr><td>{}</td></tr>").format(person.name) for person in people]
 
 
 def test_rows_drawn_in_a_write_are_not_kept(rw: ReportWorld, app, client, sign_in):

@@ -84,8 +84,12 @@ class PersonRow(Person):
 
 @dataclass
 class PeopleTable:
+    """A page of the scope's people (as whoever reads them needs: rows of the table, their
+    record versions, rows drawn), and how many memberships the scope has, whatever the
+    filters."""
+
     page: Page
-    total: int  # memberships in the scope, whatever the filters
+    total: int
 
 
 #: Enrolments that still hold a place on the course (not withdrawn, deferred or completed).
@@ -269,14 +273,6 @@ def people_table(scope: ReportScope, filters: Filters, number: int) -> PeopleTab
     return PeopleTable(Page(found[:PER_PAGE], number, PER_PAGE, len(found) > PER_PAGE), total)
 
 
-@dataclass
-class PeopleVersions:
-    """A page of the scope's people as ``(user id, record version)``, and the headcount."""
-
-    page: Page
-    total: int
-
-
 @cache
 def _versions_statement() -> Any:
     """The scope's people on one page, each with their record version, then (user id
@@ -290,10 +286,10 @@ def _versions_statement() -> Any:
     )
 
 
-def people_versions(scope: ReportScope, number: int) -> PeopleVersions:
-    """Who is on page ``number`` of the scope's people (unfiltered) and at which record
-    version, without reading their places: enough to tell whether rows already drawn for
-    them (``lms.reports.people_rows``) are still true."""
+def people_versions(scope: ReportScope, number: int) -> PeopleTable:
+    """Who is on page ``number`` of the scope's people (unfiltered), as ``(user id,
+    record version)``, without reading their places: enough to tell whether rows already
+    drawn for them (``lms.reports.people_rows``) are still true."""
     number = min(max(number, 1), MAX_PAGE)
     values = {
         "organisation_ids": sorted(scope.organisation_ids or ()),
@@ -307,7 +303,7 @@ def people_versions(scope: ReportScope, number: int) -> PeopleVersions:
             total = version or 0
         else:
             found.append((user_id, version))
-    return PeopleVersions(Page(found[:PER_PAGE], number, PER_PAGE, len(found) > PER_PAGE), total)
+    return PeopleTable(Page(found[:PER_PAGE], number, PER_PAGE, len(found) > PER_PAGE), total)
 
 
 def people_count(scope: ReportScope) -> int:

@@ -54,9 +54,9 @@ def organisation(organisation_id: int) -> tuple[str, int]:
         ), 400
     record_url = person_url(organisation.id)
 
-    def draw(row: people.PersonRow) -> Markup:
+    def draw(rows: list[people.PersonRow]) -> list[Markup]:
         person_row = get_template_attribute("reports/_people.html", "person_row")
-        return cast(Markup, person_row(row, record_url, organisation.name))
+        return [cast(Markup, person_row(row, record_url, organisation.name)) for row in rows]
 
     found = people_rows.people_page(
         result.scope, result.filters, page_number(), draw, context=organisation.id
@@ -67,7 +67,7 @@ def organisation(organisation_id: int) -> tuple[str, int]:
         result=result,
         total=found.total,
         page=found.page,
-        rows=found.html,
+        rows=people_rows.joined(found.page.rows),
     ), 200
 
 
