@@ -12,7 +12,7 @@ from werkzeug.wrappers import Response
 
 from lms.accounts.permissions import can, require
 from lms.catalogue.models import Course
-from lms.extensions import db
+from lms.db import rows
 from lms.progress import queries
 
 bp = Blueprint("home", __name__)
@@ -36,7 +36,7 @@ def dashboard() -> str | Response:
     in_progress = [v for v in views if v.completed_at is None]
     completed = [v for v in views if v.completed_at is not None]
     enrolled_ids = {v.course.id for v in views}
-    open_courses = [c for c in db.session.execute(_open_courses()) if c.id not in enrolled_ids]
+    open_courses = [c for c in rows(_open_courses()) if c.id not in enrolled_ids]
     host = current_app.extensions["lms_plugins"]
     widgets: list[Any] = [
         w for _p, w in host.collect_isolated("lms_dashboard_widgets", user=current_user)

@@ -19,7 +19,7 @@ from sqlalchemy import (
 )
 
 from lms.cohorts.models import Cohort, Enrolment
-from lms.db import one_of, utcnow
+from lms.db import one_of, rows, utcnow
 from lms.extensions import db
 from lms.live.models import Booking, LiveSession
 from lms.live.queries import SessionView, session_views
@@ -86,9 +86,7 @@ def dashboard_sessions(
         return [], []
     session_ids: list[int] = []
     bookable: list[BookableCohort] = []
-    for kind, id_, name, count in db.session.execute(
-        _dashboard_query(), {"user_id": user.id, "now": utcnow()}
-    ):
+    for kind, id_, name, count in rows(_dashboard_query(), {"user_id": user.id, "now": utcnow()}):
         if kind == "session":
             session_ids.append(id_)
         else:

@@ -28,7 +28,7 @@ from lms.catalogue import structure
 from lms.catalogue.loader_steps import CORE_STEP_RULES
 from lms.catalogue.models import Course, Module, Step
 from lms.catalogue.structure import CourseStructure
-from lms.db import LEARNER_PROGRESS, insert_ignore, take_turns, upsert, utcnow
+from lms.db import LEARNER_PROGRESS, insert_ignore, rows, take_turns, upsert, utcnow
 from lms.events import after_commit
 from lms.extensions import db
 from lms.progress.completion_sql import (
@@ -194,7 +194,7 @@ def _recompute(user_id: int, shape: CourseStructure, course: Course, user: User 
     done_modules: set[int] = set()
     completed = False
     version: tuple[int, str] | None = None
-    for kind, value, content_hash in db.session.execute(
+    for kind, value, content_hash in rows(
         LEARNER_STATE, {"p_user": user_id, "p_course": shape.course_id}
     ):
         if kind == "s":

@@ -24,7 +24,7 @@ from sqlalchemy import (
 from lms.accounts.models import User
 from lms.catalogue.models import Module, Step
 from lms.cohorts.models import Enrolment
-from lms.extensions import db
+from lms.db import rows
 from lms.progress.models import (
     CourseCompletion,
     ModuleCompletion,
@@ -117,7 +117,7 @@ def learner_state(user: User, step: Step) -> LearnerState:
     completed_at: datetime | None = None
     acknowledged: set[str] = set()
     viewed = False
-    for kind, id_, at in db.session.execute(_STATE, params):
+    for kind, id_, at in rows(_STATE, params):
         if kind == "step":
             steps.add(id_)
         elif kind == "module":

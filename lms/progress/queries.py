@@ -19,7 +19,7 @@ from lms.accounts.models import User
 from lms.catalogue import structure
 from lms.catalogue.models import Course
 from lms.cohorts.models import PLACE_STATUSES, Cohort, Enrolment
-from lms.db import one_of, request_memo
+from lms.db import one_of, request_memo, rows
 from lms.extensions import db
 from lms.progress.learner_state import Done, done_selects
 
@@ -151,8 +151,7 @@ def _done(
     done_steps: set[int] = set()
     done_modules: set[int] = set()
     completed: dict[int, datetime | None] = {}
-    rows = db.session.execute(_done_query(), {"user_id": user.id, "course_ids": course_ids})
-    for kind, id_, at in rows:
+    for kind, id_, at in rows(_done_query(), {"user_id": user.id, "course_ids": course_ids}):
         if kind == "step":
             done_steps.add(id_)
         elif kind == "module":
@@ -265,10 +264,9 @@ def _places_query() -> Any:
 
 def learner_places(user: User) -> list[Place]:
     """The live courses the learner has a place on, the most recently active first."""
-    rows = db.session.execute(_places_query(), {"user_id": user.id})
     return [
         Place(CourseLine(id_, slug, title, (version, digest)), resume)
-        for id_, slug, title, version, digest, resume in rows
+        for id_, slug, title, version, digest, resume in rows(_places_query(), {"user_id": user.id})
     ]
 
 
