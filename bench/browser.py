@@ -79,3 +79,22 @@ class Browser:
         if status != 200:
             raise click.ClickException(f"GET {path} answered HTTP {status}")
         return before != self.cookies
+
+
+def signed_in_headers(
+    port: int, email: str, password: str, path: str
+) -> tuple[dict[str, str], bool]:
+    """wrk's headers for someone just signed in who has fetched ``path`` twice (a first
+    visit may record something, a step view), and whether the second fetch changed the
+    cookie (it should not).
+
+    A browser stores the cookie each answer sets, so the time it last saw the site (kept in
+    the session for the idle sign-out, rewritten once it is a minute old) is never older
+    than that. wrk sends one cookie for a whole run: a cookie kept from an earlier run
+    would have the server rewrite the session on every request, so each run asks for its
+    own."""
+    browser = Browser(port)
+    browser.sign_in(email, password)
+    browser.refresh(path)
+    churn = browser.refresh(path)
+    return {"Cookie": browser.cookie_header, "User-Agent": USER_AGENT}, churn

@@ -40,7 +40,7 @@ for path in (str(ROOT), str(BENCH)):
 import files  # noqa: E402 - bench/files.py, next to this file
 import seed as seeding  # noqa: E402 - bench/seed.py, next to this file
 import upkeep  # noqa: E402 - bench/upkeep.py
-from browser import USER_AGENT, Browser  # noqa: E402 - bench/browser.py
+from browser import USER_AGENT, signed_in_headers  # noqa: E402 - bench/browser.py
 from figures import (  # noqa: E402 - bench/figures.py
     _log_errors,
     endpoint_figures,
@@ -175,7 +175,7 @@ def main(
         srv: Server, name: str, url: str, headers: Callable[[], dict[str, str]]
     ) -> WrkResult:
         # headers() is asked again before each run: a signed-in page gets a cookie as fresh
-        # as a browser's (see fresh_cookie)
+        # as a browser's (browser.signed_in_headers)
         wrk(url, WARMUP_SECONDS, headers())
         runs = [timed(srv, url, seconds, headers=headers()) for _ in range(repeat)]
         result = median_result(runs)
@@ -214,22 +214,10 @@ def main(
         cookie_churn: dict[str, bool] = {}
 
         def fresh_cookie(name: str, email: str, path: str) -> Callable[[], dict[str, str]]:
-            """Headers of someone just signed in, who has fetched ``path`` twice.
-
-            A browser stores the cookie each answer sets, so the time it last saw the site
-            (kept in the session for the idle sign-out, rewritten once a minute) is never a
-            minute old. wrk sends one cookie for a whole run, so a cookie kept from an
-            earlier run would have the server rewrite the session on every request: each
-            run gets its own. ``set_cookie_on_every_get`` records whether a second fetch
-            changed the cookie (it should not)."""
-
             def headers() -> dict[str, str]:
-                browser = Browser(srv.port)
-                browser.sign_in(email, password)
-                browser.refresh(path)  # a first visit may record something (a step view)
-                churn = browser.refresh(path)
+                fresh, churn = signed_in_headers(srv.port, email, password, path)
                 cookie_churn[name] = cookie_churn.get(name, False) or churn
-                return {"Cookie": browser.cookie_header, "User-Agent": USER_AGENT}
+                return fresh
 
             return headers
 
