@@ -326,10 +326,10 @@ def rows(
 ) -> Result[*tuple[Any, ...]]:
     """The rows of a statement that selects columns (not mapped objects), run on the
     session's connection in its transaction. ``Session.execute`` prepares every statement
-    for the ORM (compile state, events, a result that could load objects), which for a
-    page's column reads costs about as much again as SQLite's part. Changes not yet sent
-    are flushed first, as the session would. A write goes through the session, whose
-    events keep caches honest (``lms.catalogue.structure``)."""
+    for the ORM (compile state, events, a result that could load objects), which about
+    doubles what a page's column read costs. Changes not yet sent are flushed first, as
+    the session would. A write goes through the session, whose events keep caches honest
+    (``lms.catalogue.structure``)."""
     session = db.session()
     if getattr(statement, "is_dml", False):
         return session.execute(statement, params)
