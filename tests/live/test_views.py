@@ -226,8 +226,8 @@ def test_the_cohort_list_and_the_calendar_page(client, sign_in, world, create_se
 
 
 def test_the_panels_other_pages_include(app, world, create_session):
-    booked = create_session(world.cohort, title="Booked session")
-    create_session(world.cohort, title="Open session")
+    booked = create_session(world.cohort, title="Booked session", venue="Room 4, Leeds")
+    create_session(world.cohort, title="Open session", capacity=12)
     live.book(world.learner, booked)
     with app.test_request_context():
         login_user(world.learner)
@@ -238,6 +238,10 @@ def test_the_panels_other_pages_include(app, world, create_session):
     assert "Your live sessions" in mine and "Booked session" in mine
     assert "you're booked" in mine and "Sessions you can book in World cohort" in mine
     assert "Booked session" in cohort_panel and "Open session" in cohort_panel
+    # the shared macros (imported without the page's context) say where and how many
+    assert "Online, or in person at Room 4, Leeds" in mine
+    assert "Online, or in person at Room 4, Leeds" in cohort_panel
+    assert "12 of 12 places left" in cohort_panel
     assert "Schedule a session" not in cohort_panel  # the learner isn't a host
     _no_inline_code(mine + cohort_panel)
 
