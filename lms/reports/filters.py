@@ -24,6 +24,7 @@ from lms.accounts.models import Membership
 from lms.catalogue.models import Course
 from lms.cohorts.forms import FriendlyDateField, optional_id
 from lms.cohorts.models import Cohort, Enrolment
+from lms.db import rows
 from lms.extensions import db
 from lms.live.models import Booking, LiveSession
 from lms.reports.scope import ReportScope, units_below
@@ -135,8 +136,8 @@ _COURSES = select(Course.id, Course.title, Course.retired).order_by(Course.retir
 
 
 def course_options() -> list[tuple[int, str]]:
-    rows = db.session.connection().execute(_COURSES).all()  # plain rows, fetched at once
-    return [(id_, f"{title} (retired)" if retired else title) for id_, title, retired in rows]
+    found = rows(_COURSES).all()
+    return [(id_, f"{title} (retired)" if retired else title) for id_, title, retired in found]
 
 
 @cache
@@ -182,8 +183,7 @@ def cohort_options(
         "cohort_ids": sorted(scope.cohort_ids or ()),
         "organisation_ids": sorted(scope.organisation_ids or ()),
     }
-    rows = db.session.connection().execute(statement, values).all()  # as above
-    return [(id_, name) for id_, name in rows]
+    return [(id_, name) for id_, name in rows(statement, values)]
 
 
 def _args(args: MultiDict[str, str]) -> MultiDict[str, str]:

@@ -61,13 +61,6 @@ def page_of(rows: Sequence[Any], number: int, per_page: int = PER_PAGE) -> Page:
     )
 
 
-def plain_rows(statement: Any, values: dict[str, Any]) -> Sequence[Any]:
-    """Run a select of columns on the session's connection and fetch every row at once:
-    plain rows, without the ORM's handling of results (which, row by row, costs more than
-    the query itself for a page of people)."""
-    return db.session.connection().execute(statement, values).all()
-
-
 def streamed(query: Any) -> Iterator[tuple[Any, ...]]:
     """The rows of ``query`` as tuples, fetched ``CHUNK`` at a time (a server-side cursor
     on PostgreSQL), so an export never holds all of them."""

@@ -32,6 +32,7 @@ from sqlalchemy import (
 from lms.accounts.models import Membership, Organisation, User
 from lms.catalogue.models import Course
 from lms.cohorts.models import ENROLMENT_STATUSES, Cohort, Enrolment
+from lms.db import rows
 from lms.extensions import db
 from lms.progress.models import CourseCompletion
 from lms.reports.filters import Filters
@@ -44,7 +45,6 @@ from lms.reports.queries import (
     enrolment_conditions,
     filter_shape,
     filter_values,
-    plain_rows,
     streamed,
 )
 from lms.reports.scope import ReportScope
@@ -256,8 +256,8 @@ def people_table(scope: ReportScope, filters: Filters, number: int) -> PeopleTab
     values.update(limit=PER_PAGE + 1, offset=(number - 1) * PER_PAGE)
     people: dict[int, PersonRow] = {}
     total = 0
-    rows = plain_rows(statement, values)
-    for kind, user_id, text, role, service, line, reached, courses, done, retired, version in rows:
+    got = rows(statement, values).all()  # every row at once
+    for kind, user_id, text, role, service, line, reached, courses, done, retired, version in got:
         if kind == _PERSON:
             people[user_id] = PersonRow(user_id, text, version=version)
         elif kind == _MEMBERSHIP:
@@ -298,7 +298,7 @@ def people_versions(scope: ReportScope, number: int) -> PeopleTable:
     }
     found: list[tuple[int, int]] = []
     total = 0
-    for user_id, version in plain_rows(_versions_statement(), values):
+    for user_id, version in rows(_versions_statement(), values):
         if user_id is None:
             total = version or 0
         else:
