@@ -98,8 +98,10 @@ def endpoint_figures(measured: dict[str, WrkResult]) -> tuple[dict[str, Any], di
     baseline = measured["baseline"].rps
 
     def ratio(name: str) -> float | None:
+        # to the baseline run just before this one; the median baseline if there was none
         r = measured.get(name)
-        return round(r.rps / baseline, 3) if r and baseline else None
+        value = (r.ratio or (r.rps / baseline if baseline else None)) if r else None
+        return round(value, 3) if value is not None else None
 
     c = measured["complete"].script
 
@@ -118,6 +120,7 @@ def endpoint_figures(measured: dict[str, WrkResult]) -> tuple[dict[str, Any], di
         r = measured[name]
         figures[f"{name}_rps"] = round(r.rps, 1)
         figures[f"{name}_ratio"] = ratio(name)
+        figures[f"{name}_baseline_rps"] = round(r.baseline_rps, 1) if r.baseline_rps else None
         figures[f"{name}_p50_ms"] = round(r.p50_ms, 2)
         figures[f"{name}_p99_ms"] = round(r.p99_ms, 2)
         figures[f"{name}_server_cpu_ms"] = cpu(name)

@@ -34,6 +34,12 @@ class WrkResult:
     script: dict[str, Any] = field(default_factory=dict)
     server_cpu_ms: float | None = None  # worker CPU time per answered request
     server_system_ms: float | None = None  # of which in the kernel (system time)
+    baseline_rps: float | None = None  # the baseline's, measured just before this run
+
+    @property
+    def ratio(self) -> float | None:
+        """Requests/s as a share of the baseline's in the run just before."""
+        return self.rps / self.baseline_rps if self.baseline_rps else None
 
 
 UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0}
@@ -114,8 +120,9 @@ def timed(srv: Server, url: str, seconds: float, **kw: Any) -> WrkResult:
 
 
 def median_result(results: list[WrkResult]) -> WrkResult:
-    """The run with the median requests/s (its own p50/p99 come with it)."""
-    return sorted(results, key=lambda r: r.rps)[len(results) // 2]
+    """The run with the median ratio to its baseline, or the median requests/s when the
+    runs have no baseline (its own p50/p99 come with it)."""
+    return sorted(results, key=lambda r: r.ratio or r.rps)[len(results) // 2]
 
 
 def open_pairs(db_path: Path, exclude: set[int]) -> dict[int, list[tuple[str, int]]]:

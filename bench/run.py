@@ -6,19 +6,19 @@
 Seeds a fresh SQLite database (bench/seed.py), serves a minimal Flask app (the baseline,
 bench/baseline_app.py) and then the LMS under gunicorn with sync workers, loads each from
 loopback with wrk, and prints a table and, as the last line, one JSON object. Every figure
-is a ratio to the baseline's requests/s measured in the same run. Targets are reported,
-never asserted: the exit status is 0 whenever the measurements could be made. See
-bench/README.md.
+is a ratio to the baseline's requests/s, measured again just before each LMS run (both
+servers stay up). Targets are reported, never asserted: the exit status is 0 whenever the
+measurements could be made. See bench/README.md.
 
 This is the command and the order of the run; the servers are in bench/servers.py, the
 browser that signs in in bench/browser.py, wrk and the mark-complete pairs in bench/load.py,
-and the figures, targets and table in bench/figures.py.
+the mark-complete runs in bench/complete.py, and the figures, targets and table in
+bench/figures.py.
 """
 
 from __future__ import annotations
 
 import json
-import math
 import os
 import shutil
 import sys
@@ -41,6 +41,7 @@ import files  # noqa: E402 - bench/files.py, next to this file
 import seed as seeding  # noqa: E402 - bench/seed.py, next to this file
 import upkeep  # noqa: E402 - bench/upkeep.py
 from browser import USER_AGENT, signed_in_headers  # noqa: E402 - bench/browser.py
+from complete import runs as complete_runs  # noqa: E402 - bench/complete.py
 from figures import (  # noqa: E402 - bench/figures.py
     _log_errors,
     endpoint_figures,
@@ -55,18 +56,13 @@ from load import (  # noqa: E402 - bench/load.py
     CONNECTIONS,
     SIGN_IN_RETRIES,
     WrkResult,
-    count_rows,
     median_result,
-    open_pairs,
-    sign_in_learners,
     timed,
-    write_pairs,
     wrk,
 )
 from servers import Server, server_env  # noqa: E402 - bench/servers.py
 
 WARMUP_SECONDS = 1
-POOL_MARGIN = 1.6  # pairs signed in for mark-complete: this x the warm-up rate x duration
 
 
 @click.command()
@@ -171,13 +167,24 @@ def main(
     measured: dict[str, WrkResult] = {}
     extra: dict[str, Any] = {}
 
+    baseline_runs: list[WrkResult] = []
+
+    def paired(run: Callable[[], WrkResult]) -> WrkResult:
+        # The baseline is measured again just before each run, and the run's ratio is to
+        # that: the machine's speed can drift by a fifth within minutes (bench/README.md).
+        base = timed(base_srv, baseline_url, seconds, headers={"User-Agent": USER_AGENT})
+        baseline_runs.append(base)
+        result = run()
+        result.baseline_rps = base.rps
+        return result
+
     def measure(
         srv: Server, name: str, url: str, headers: Callable[[], dict[str, str]]
     ) -> WrkResult:
         # headers() is asked again before each run: a signed-in page gets a cookie as fresh
         # as a browser's (browser.signed_in_headers)
         wrk(url, WARMUP_SECONDS, headers())
-        runs = [timed(srv, url, seconds, headers=headers()) for _ in range(repeat)]
+        runs = [paired(lambda: timed(srv, url, seconds, headers=headers())) for _ in range(repeat)]
         result = median_result(runs)
         say(
             f"  {name:10s} {result.rps:8.1f} req/s  p50 {result.p50_ms:6.1f} ms  "
@@ -195,21 +202,18 @@ def main(
             time.sleep(20)
     load_at_start = loadavg()
 
-    # 2. the baseline
+    # 2. the baseline and the LMS, each LMS run just after a baseline run
     say(
         f"Baseline: minimal Flask app, gunicorn -w {workers} -k sync, wrk -t1 -c{CONNECTIONS} "
-        f"-d{seconds:g}s"
+        f"-d{seconds:g}s, measured again before each LMS run; the LMS: same settings"
     )
-    with Server("baseline_app:app", env, workers, results_dir / "gunicorn-baseline.log") as srv:
-        measure(
-            srv, "baseline", f"http://127.0.0.1:{srv.port}/", lambda: {"User-Agent": USER_AGENT}
-        )
-        extra["baseline_worker_peak_rss_mb"] = srv.worker_peak_rss_mb()
+    with (
+        Server("baseline_app:app", env, workers, results_dir / "gunicorn-baseline.log") as base_srv,
+        Server("lms_wsgi:app", env, workers, results_dir / "gunicorn-lms.log") as srv,
+    ):
+        baseline_url = f"http://127.0.0.1:{base_srv.port}/"
+        wrk(baseline_url, WARMUP_SECONDS, {"User-Agent": USER_AGENT})
         gunicorn_args = " ".join(srv.args).replace(str(srv.port), "<free port>")
-
-    # 3. the LMS
-    say("LMS: same gunicorn settings")
-    with Server("lms_wsgi:app", env, workers, results_dir / "gunicorn-lms.log") as srv:
         base_url = f"http://127.0.0.1:{srv.port}"
         cookie_churn: dict[str, bool] = {}
 
@@ -240,77 +244,7 @@ def main(
             measure(srv, "certificate", base_url + pdf_path, cached)
             del cookie_churn["certificate"]
 
-        # mark complete: sign in learners with not-yet-done steps, warm up on a first slice
-        # (which also tells the rate), then sign in enough for the measurement
-        pairs = open_pairs(db_path, exclude={summary["probe_learner"]["user_id"]})
-        candidates = sorted(pairs, key=lambda uid: (-len(pairs[uid]), uid))
-        say(
-            f"  mark complete: {sum(len(v) for v in pairs.values()):,} open (learner, step) "
-            f"pairs over {len(candidates):,} learners"
-        )
-        if len(candidates) < CONNECTIONS * 3:
-            raise click.ClickException(
-                "Earlier runs on this database have marked almost every step done, so mark "
-                "complete has nothing left to measure: run again without --reuse-db (a "
-                "fresh database)."
-            )
-        t0 = time.monotonic()
-        first = sign_in_learners(srv.port, db_path, candidates[: CONNECTIONS * 3], password)
-        sign_in_rate = len(first) / max(time.monotonic() - t0, 1e-6)
-        for x in first:
-            x.steps = pairs[x.user_id]
-        pairs_file = results_dir / "complete-pairs.tsv"
-        lua = BENCH / "complete.lua"
-        n = write_pairs(pairs_file, first)
-        warm = wrk(
-            base_url + "/",
-            WARMUP_SECONDS,
-            script=lua,
-            timeout="5s",
-            script_args=[str(pairs_file), "1", str(n), str(WARMUP_SECONDS), USER_AGENT],
-        )
-        warm_rate = warm.rps or 1.0
-        need = math.ceil(POOL_MARGIN * warm_rate * seconds) + CONNECTIONS * 4
-        say(f"  warm-up {warm_rate:.0f} req/s: {need:,} pairs per run")
-        pool = list(first)
-        probe_id = summary["probe_learner"]["user_id"]
-        unused = iter(candidates[len(first) :])
-        runs = []
-        for _ in range(repeat):
-            # steps nobody has marked yet; more learners signed in if that is too few
-            left = open_pairs(db_path, exclude={probe_id})
-            for x in pool:
-                x.steps = left.get(x.user_id, [])
-            pool = [x for x in pool if x.steps]
-            have = sum(len(x.steps) for x in pool)
-            more_ids = []
-            while have < need and (uid := next(unused, None)) is not None:
-                more_ids.append(uid)
-                have += len(left.get(uid, []))
-            if more_ids:
-                say(
-                    f"  signing in {len(more_ids)} more learners "
-                    f"(~{len(more_ids) / sign_in_rate:.0f} s) ..."
-                )
-                for x in sign_in_learners(srv.port, db_path, more_ids, password):
-                    x.steps = left.get(x.user_id, [])
-                    pool.append(x)
-            n = write_pairs(pairs_file, pool)
-            if n == 0:
-                raise click.ClickException("No learner has a step left to mark complete.")
-            before = count_rows(db_path)
-            result = timed(
-                srv,
-                base_url + "/",
-                seconds,
-                script=lua,
-                timeout="5s",
-                script_args=[str(pairs_file), "1", str(n), f"{seconds:g}", USER_AGENT],
-            )
-            time.sleep(0.5)
-            result.script["rows_written"] = count_rows(db_path) - before
-            result.script["learners"] = len(pool)
-            runs.append(result)
+        runs = complete_runs(srv, db_path, summary, seconds, repeat, results_dir, paired, say)
         complete = median_result(runs)
         measured["complete"] = complete
         s = complete.script
@@ -322,6 +256,8 @@ def main(
             f"{fmt(complete.server_cpu_ms)} ms/request ({fmt(complete.server_system_ms)} system)"
         )
         extra["lms_worker_peak_rss_mb"] = srv.worker_peak_rss_mb()
+        extra["baseline_worker_peak_rss_mb"] = base_srv.worker_peak_rss_mb()
+        measured["baseline"] = median_result(baseline_runs)
         extra["sign_in_retries"] = len(SIGN_IN_RETRIES)
         extra["sign_in_retry_reasons"] = sorted(set(SIGN_IN_RETRIES))[:3]
         extra["lms_log_errors"] = _log_errors(results_dir / "gunicorn-lms.log")
