@@ -10,6 +10,7 @@ from flask_login import current_user, logout_user
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter, Map
 
+from lms.app import csrf_token
 from lms.db import MAX_ID, configure_sqlite, set_write_intent, utcnow
 from lms.errors import register_error_handlers
 from lms.events import discard_pending_events
@@ -27,6 +28,7 @@ def init_extensions(app: Flask) -> None:
     db.init_app(app)
     migrate.init_app(app, db, directory=str(_migrations_dir()))
     csrf.init_app(app)
+    app.jinja_env.globals["csrf_token"] = csrf_token
     login_manager.init_app(app)
     login_manager.login_view = "accounts.sign_in"
     login_manager.login_message = "Please sign in to see that page."
@@ -112,7 +114,13 @@ def init_extensions(app: Flask) -> None:
         from lms.navigation import nav_items
         from lms.plugins.slots import render_slot
 
-        return {"can": can, "slot": render_slot, "nav_items": nav_items, "g": g}
+        return {
+            "can": can,
+            "slot": render_slot,
+            "nav_items": nav_items,
+            "g": g,
+            "csrf_token": csrf_token,  # over Flask-WTF's own (its context processor's too)
+        }
 
 
 def _parse(value: str) -> Any:
