@@ -12,6 +12,7 @@ from wtforms.fields import choices as wtforms_choices
 from wtforms.validators import InputRequired, ValidationError
 
 from lms.errors import LMSError
+from lms.forms import Form
 
 
 def choices(pairs: Iterable[tuple[Any, str]]) -> list[Any]:
@@ -32,7 +33,7 @@ def show_problems(form: FlaskForm, error: LMSError) -> None:
         flash(error.message, "problem")
 
 
-class SignInForm(FlaskForm):
+class SignInForm(Form):
     name = StringField(
         "Email or username", validators=[InputRequired("Please enter your email or username.")]
     )
@@ -43,7 +44,7 @@ class SignInForm(FlaskForm):
     next = HiddenField()
 
 
-class CodeSignInForm(FlaskForm):
+class CodeSignInForm(Form):
     username = StringField(
         "Email or username",
         validators=[InputRequired("Please enter your email address or username.")],
@@ -53,7 +54,7 @@ class CodeSignInForm(FlaskForm):
     )
 
 
-class WelcomeForm(FlaskForm):
+class WelcomeForm(Form):
     kind = RadioField(
         "What would you like to sign in with?",
         choices=choices(
@@ -73,13 +74,13 @@ class WelcomeForm(FlaskForm):
             raise ValidationError("The two entries don't match. Please type them again.")
 
 
-class ProfileForm(FlaskForm):
+class ProfileForm(Form):
     display_name = StringField("Your name")
     pronouns = StringField("Pronouns (optional)")
     legal_name = StringField("Name for certificates (optional)")
 
 
-class PasswordChangeForm(FlaskForm):
+class PasswordChangeForm(Form):
     current_password = PasswordField("Current password or PIN")
     kind = RadioField(
         "Sign in with",

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField, SelectField, StringField
 from wtforms.validators import ValidationError
 
 from lms.accounts.forms import choices
 from lms.accounts.models import MEMBERSHIP_ROLES, ORGANISATION_TYPES, REGIONS
 from lms.db import MAX_ID
+from lms.forms import Form
 
 
 def optional_id(value: Any) -> int | None:
@@ -27,7 +27,7 @@ def optional_id(value: Any) -> int | None:
 ROLE_CHOICES = choices(MEMBERSHIP_ROLES.items())
 
 
-class OrganisationForm(FlaskForm):
+class OrganisationForm(Form):
     name = StringField("Name")
     type = SelectField(
         "Type",
@@ -42,7 +42,7 @@ class OrganisationForm(FlaskForm):
     parent = SelectField("Part of (optional)", coerce=optional_id, validate_choice=False)
 
 
-class PersonForm(FlaskForm):
+class PersonForm(Form):
     display_name = StringField("Name")
     email = StringField("Email address")
     username = StringField("Username")
@@ -64,13 +64,13 @@ class PersonForm(FlaskForm):
             )
 
 
-class PersonDetailsForm(FlaskForm):
+class PersonDetailsForm(Form):
     display_name = StringField("Name")
     email = StringField("Email address")
     username = StringField("Username")
 
 
-class MembershipForm(FlaskForm):
+class MembershipForm(Form):
     organisation = SelectField("Organisation", coerce=optional_id, validate_choice=False)
     role = SelectField("Role", choices=ROLE_CHOICES, validate_choice=False)
     service_number = StringField("Service or staff number (optional)")

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask_wtf import FlaskForm
 from wtforms import RadioField, StringField, TextAreaField
 
 from lms.accounts.models import User
 from lms.certificates.services import name_choices
+from lms.forms import Form
 
 NAME_LABELS = {"display": "The name you use here", "legal": "Your legal name"}
 
@@ -19,7 +19,7 @@ def _name_options(user: User) -> list[tuple[str, str]]:
     ]
 
 
-class NameForm(FlaskForm):
+class NameForm(Form):
     source = RadioField("Which name should your certificates show?", validate_choice=False)
 
     def __init__(self, user: User, **kwargs: Any) -> None:
@@ -27,7 +27,7 @@ class NameForm(FlaskForm):
         self.source.choices = _name_options(user)
 
 
-class VerifyForm(FlaskForm):
+class VerifyForm(Form):
     """Typed in by anyone, signed in or not; a GET form, so no CSRF token."""
 
     class Meta:
@@ -39,7 +39,7 @@ class VerifyForm(FlaskForm):
 # The reissue and revoke forms share a page, so their fields have ids of their own.
 
 
-class ReissueForm(FlaskForm):
+class ReissueForm(Form):
     source = RadioField("Name to print", validate_choice=False, id="reissue-source")
     reason = TextAreaField("Why is it being reissued?", id="reissue-reason")
 
@@ -48,9 +48,9 @@ class ReissueForm(FlaskForm):
         self.source.choices = _name_options(user)
 
 
-class RevokeForm(FlaskForm):
+class RevokeForm(Form):
     reason = TextAreaField("Why is it being revoked?", id="revoke-reason")
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(Form):
     """A button that starts something (a bulk issue): only the CSRF token."""

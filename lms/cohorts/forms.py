@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import RadioField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.fields import DateField
@@ -14,6 +13,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from lms.accounts.forms import choices
 from lms.cohorts.models import ENROLMENT_MODES
 from lms.db import MAX_ID
+from lms.forms import Form
 
 
 def optional_id(value: Any) -> int | None:
@@ -65,7 +65,7 @@ class FriendlyDateField(DateField):
             raise ValueError("Please enter a date like 31/01/2026.") from None
 
 
-class CohortForm(FlaskForm):
+class CohortForm(Form):
     course = SelectField("Course", coerce=optional_id, validate_choice=False)
     name = StringField("Name of the cohort")
     starts_on = FriendlyDateField("Start date (optional)")
@@ -100,30 +100,30 @@ class CohortForm(FlaskForm):
         return [*(self.facilitators.data or []), *typed]
 
 
-class EnrolForm(FlaskForm):
+class EnrolForm(Form):
     person = StringField("Their email address or username")
 
 
-class WithdrawForm(FlaskForm):
+class WithdrawForm(Form):
     reason = TextAreaField("Reason (optional)")
 
 
-class DeferForm(FlaskForm):
+class DeferForm(Form):
     cohort = SelectField("Move them to", coerce=optional_id, validate_choice=False)
     reason = StringField("Reason (optional)")
 
 
-class BulkUploadForm(FlaskForm):
+class BulkUploadForm(Form):
     file = FileField("CSV file of people")
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(Form):
     """A button that changes something; the form only carries the CSRF token."""
 
 
-class CodesForm(FlaskForm):
+class CodesForm(Form):
     people = IdCheckboxesField("Who needs a new code")
 
 
-class BookingForm(FlaskForm):
+class BookingForm(Form):
     people = IdCheckboxesField("People to book")

@@ -12,6 +12,7 @@ from wtforms import DateField, SelectField, StringField, TextAreaField, TimeFiel
 from wtforms.validators import InputRequired, Optional, ValidationError
 
 from lms.errors import InvalidInput, LMSError
+from lms.forms import Form
 from lms.live.queries import RegisterRow
 from lms.live.services import RegisterEntry
 
@@ -62,7 +63,7 @@ class FriendlyTimeField(TimeField):
             raise ValueError("Enter the time like 14:30.") from None
 
 
-class DetailsForm(FlaskForm):
+class DetailsForm(Form):
     title = StringField("Title", validators=[InputRequired("Give the session a title.")])
     description = TextAreaField("What the session is about (optional)")
     online_url = URLField("Online link (optional)")
@@ -77,7 +78,7 @@ class DetailsForm(FlaskForm):
             raise ValidationError(error.field_errors["capacity"]) from None
 
 
-class TimesForm(FlaskForm):
+class TimesForm(Form):
     date = FriendlyDateField("Date", validators=[InputRequired("Choose the date.")])
     start_time = FriendlyTimeField("Starts at", validators=[InputRequired("Give a start time.")])
     end_time = FriendlyTimeField("Ends at", validators=[InputRequired("Give an end time.")])
@@ -105,7 +106,7 @@ class NewSessionForm(DetailsForm, TimesForm):
     """Everything about a new session."""
 
 
-class CancelForm(FlaskForm):
+class CancelForm(Form):
     reason = StringField(
         "Why is it cancelled?",
         validators=[InputRequired("Please give a reason.")],
@@ -113,7 +114,7 @@ class CancelForm(FlaskForm):
     )
 
 
-class AddPersonForm(FlaskForm):
+class AddPersonForm(Form):
     person = SelectField("Someone taking part in the cohort", coerce=str, validate_choice=False)
     name = StringField("Or the name of someone without an account")
 

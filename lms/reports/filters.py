@@ -13,7 +13,6 @@ from datetime import date, datetime, time, timedelta
 from functools import cache
 from typing import Any
 
-from flask_wtf import FlaskForm
 from markupsafe import Markup, escape
 from sqlalchemy import bindparam, exists, select
 from sqlalchemy.orm import aliased
@@ -26,6 +25,7 @@ from lms.cohorts.forms import FriendlyDateField, optional_id
 from lms.cohorts.models import Cohort, Enrolment
 from lms.db import rows
 from lms.extensions import db
+from lms.forms import Form
 from lms.live.models import Booking, LiveSession
 from lms.reports.scope import ReportScope, units_below
 
@@ -88,7 +88,7 @@ class Filters:
         return any(self.query_args().values())
 
 
-class FilterForm(FlaskForm):
+class FilterForm(Form):
     """What to show. Read from the query string; no CSRF token (it changes nothing)."""
 
     class Meta:
