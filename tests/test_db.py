@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select, text
@@ -15,26 +15,7 @@ from lms.extensions import db as _db
 from lms.progress.models import NoteAcknowledgement, StepProgress
 from lms.testing.factories import Factories
 from lms.testing.fixtures import on_postgres
-
-T0 = datetime(2026, 3, 2, 9, 30)
-T1 = T0 + timedelta(hours=1)
-KEYS = ("user_id", "step_id")
-
-
-def _person_and_step(factories: Factories) -> tuple[int, int]:
-    course = factories.course(modules=[[{"type": "text"}]])
-    person = factories.user()
-    _db.session.flush()
-    return person.id, course.modules[0].steps[0].id
-
-
-def _progress(user_id: int, step_id: int) -> StepProgress:
-    _db.session.expire_all()
-    row = _db.session.scalar(
-        select(StepProgress).where(StepProgress.user_id == user_id, StepProgress.step_id == step_id)
-    )
-    assert row is not None
-    return row
+from tests.db_helpers import KEYS, T0, T1, held_elsewhere, lock_path, person_and_step, progress_row
 
 
 def _rows(user_id: int) -> int:
@@ -44,37 +25,37 @@ def _rows(user_id: int) -> int:
 
 
 def test_upsert_inserts_then_updates_the_same_row(db, factories):
-    user_id, step_id = _person_and_step(factories)
+    user_id, step_id = person_and_step(factories)
     first = upsert(StepProgress, {"user_id": user_id, "step_id": step_id, "viewed_at": T0}, KEYS)
     assert first is not None and tuple(first) == (user_id, step_id)
 
     again = upsert(StepProgress, {"user_id": user_id, "step_id": step_id, "viewed_at": T1}, KEYS)
     assert again is not None  # an existing row, updated
-    assert _progress(user_id, step_id).viewed_at == T1
+    assert progress_row(user_id, step_id).viewed_at == T1
     assert _rows(user_id) == 1
 
 
 def test_upsert_updates_only_the_columns_named(db, factories):
-    user_id, step_id = _person_and_step(factories)
+    user_id, step_id = person_and_step(factories)
     values = {"user_id": user_id, "step_id": step_id, "viewed_at": T0, "marked_done_at": T0}
     upsert(StepProgress, values, KEYS)
     later = {**values, "viewed_at": T1, "marked_done_at": T1}
     upsert(StepProgress, later, KEYS, update=("marked_done_at",))
-    row = _progress(user_id, step_id)
+    row = progress_row(user_id, step_id)
     assert (row.viewed_at, row.marked_done_at) == (T0, T1)
 
 
 def test_upsert_with_nothing_to_update_leaves_the_row_alone(db, factories):
-    user_id, step_id = _person_and_step(factories)
+    user_id, step_id = person_and_step(factories)
     values = {"user_id": user_id, "step_id": step_id, "viewed_at": T0}
     assert upsert(StepProgress, values, KEYS, update=()) is not None
     assert upsert(StepProgress, {**values, "viewed_at": T1}, KEYS, update=()) is None
-    assert _progress(user_id, step_id).viewed_at == T0
+    assert progress_row(user_id, step_id).viewed_at == T0
     assert _rows(user_id) == 1
 
 
 def test_upsert_fill_empty_sets_first_values_only(db, factories):
-    user_id, step_id = _person_and_step(factories)
+    user_id, step_id = person_and_step(factories)
     keys = {"user_id": user_id, "step_id": step_id}
     stamps = ("viewed_at", "marked_done_at")
     assert upsert(StepProgress, {**keys, "viewed_at": T0}, KEYS, fill_empty=True) is not None
@@ -82,36 +63,36 @@ def test_upsert_fill_empty_sets_first_values_only(db, factories):
     # viewed_at is kept, the empty marked_done_at is filled
     filled = upsert(StepProgress, {**keys, **dict.fromkeys(stamps, T1)}, KEYS, fill_empty=True)
     assert filled is not None
-    row = _progress(user_id, step_id)
+    row = progress_row(user_id, step_id)
     assert (row.viewed_at, row.marked_done_at) == (T0, T1)
 
     # none left empty: the row is left as it was and nothing comes back
     later = {**keys, **dict.fromkeys(stamps, T1 + timedelta(days=1))}
     assert upsert(StepProgress, later, KEYS, fill_empty=True) is None
-    row = _progress(user_id, step_id)
+    row = progress_row(user_id, step_id)
     assert (row.viewed_at, row.marked_done_at) == (T0, T1)
 
 
 def test_upsert_while_empty_changes_a_row_only_while_that_column_is_empty(db, factories):
-    user_id, step_id = _person_and_step(factories)
+    user_id, step_id = person_and_step(factories)
     keys = {"user_id": user_id, "step_id": step_id}
     assert upsert(StepProgress, {**keys, "viewed_at": T0}, KEYS) is not None
     done = {**keys, "viewed_at": T1, "completed_at": T1}
     options = {"fill_empty": True, "while_empty": "completed_at"}
     # completed_at empty: the empty columns are filled (viewed_at is kept), and told so
     assert upsert(StepProgress, done, KEYS, **options) is not None
-    row = _progress(user_id, step_id)
+    row = progress_row(user_id, step_id)
     assert (row.viewed_at, row.completed_at) == (T0, T1)
     # completed_at set: left as it is, and nothing comes back, whatever else is empty
     later = {**keys, "marked_done_at": T1, "completed_at": T1 + timedelta(days=1)}
     assert upsert(StepProgress, later, KEYS, **options) is None
     assert upsert(StepProgress, later, KEYS, while_empty="completed_at") is None
-    row = _progress(user_id, step_id)
+    row = progress_row(user_id, step_id)
     assert (row.marked_done_at, row.completed_at) == (None, T1)
 
 
 def test_upsert_gives_back_the_columns_asked_for(db, factories):
-    user_id, step_id = _person_and_step(factories)
+    user_id, step_id = person_and_step(factories)
     table = Model.metadata.tables["step_progress"]  # a Table works as well as a class
     row = upsert(
         table,
@@ -120,11 +101,11 @@ def test_upsert_gives_back_the_columns_asked_for(db, factories):
         returning=("id", "viewed_at"),
     )
     assert row is not None
-    assert row.id == _progress(user_id, step_id).id and row.viewed_at == T0
+    assert row.id == progress_row(user_id, step_id).id and row.viewed_at == T0
 
 
 def test_upsert_builds_each_statement_once(db, factories):
-    user_id, step_id = _person_and_step(factories)
+    user_id, step_id = person_and_step(factories)
     values = {"user_id": user_id, "step_id": step_id, "viewed_at": T0}
     upsert(StepProgress, values, KEYS, fill_empty=True)
     built = dict(lms_db._UPSERTS)
@@ -179,7 +160,7 @@ def test_take_turns_keeps_two_transactions_of_one_key_apart(make_app):
 def test_refresh_statistics_tells_sqlites_planner_how_big_the_tables_are(make_app):
     app = make_app()
     with app.app_context():
-        _person_and_step(Factories())
+        person_and_step(Factories())
         _db.session.commit()
         if on_postgres():  # PostgreSQL's autovacuum keeps its own
             assert lms_db.refresh_statistics() is False
@@ -187,9 +168,7 @@ def test_refresh_statistics_tells_sqlites_planner_how_big_the_tables_are(make_ap
         assert lms_db.refresh_statistics() is True
         # Committed: what comes next reads without the write lock.
         assert not _db.session().in_transaction()
-        from tests.test_write_lock_file import _held_elsewhere, _lock_path
-
-        assert not _held_elsewhere(_lock_path(app))
+        assert not held_elsewhere(lock_path(app))
         tables = set(_db.session.scalars(text("SELECT tbl FROM sqlite_stat1")))
         assert {"users", "steps", "courses"} <= tables
 
@@ -197,7 +176,7 @@ def test_refresh_statistics_tells_sqlites_planner_how_big_the_tables_are(make_ap
 def test_twenty_threads_filling_one_row_leave_one_row_and_one_winner(make_app):
     app = make_app()
     with app.app_context():
-        user_id, step_id = _person_and_step(Factories())
+        user_id, step_id = person_and_step(Factories())
         _db.session.commit()
 
     barrier = threading.Barrier(20)
@@ -230,7 +209,7 @@ def test_twenty_threads_filling_one_row_leave_one_row_and_one_winner(make_app):
     assert sorted(written) == [False] * 19 + [True]
     with app.app_context():
         assert _rows(user_id) == 1
-        assert _progress(user_id, step_id).viewed_at is not None
+        assert progress_row(user_id, step_id).viewed_at is not None
 
 
 def test_one_of_binds_each_value_so_the_statement_needs_no_rewriting(db):

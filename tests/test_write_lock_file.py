@@ -3,8 +3,6 @@ write transaction's length, given back at its end, a waiting writer woken by it.
 
 from __future__ import annotations
 
-import fcntl
-import os
 import signal
 import subprocess
 import sys
@@ -20,24 +18,7 @@ from lms.extensions import db as _db
 from lms.progress.models import StepProgress
 from lms.testing.factories import Factories
 from lms.testing.fixtures import on_postgres, sqlite_only
-from tests.test_db import KEYS, T0, T1, _person_and_step, _progress
-
-
-def _lock_path(app) -> str:
-    with app.app_context():
-        return f"{_db.engine.url.database}-writelock"
-
-
-def _held_elsewhere(path: str) -> bool:
-    """Is the write lock file locked (by any connection)? Asked on a file of its own."""
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        return True
-    finally:
-        os.close(fd)
-    return False
+from tests.db_helpers import KEYS, T0, T1, held_elsewhere, lock_path, person_and_step, progress_row
 
 
 def _write_a_row(user_id: int, step_id: int, at: datetime = T0) -> None:
@@ -65,37 +46,37 @@ def _in_thread(work) -> list[BaseException]:
 @sqlite_only
 def test_a_write_holds_the_lock_file_until_its_transaction_ends(make_app):
     app = make_app()
-    path = _lock_path(app)
+    path = lock_path(app)
     with app.app_context():
-        user_id, step_id = _person_and_step(Factories())
+        user_id, step_id = person_and_step(Factories())
         _db.session.commit()
-        assert not _held_elsewhere(path)
+        assert not held_elsewhere(path)
 
         _write_a_row(user_id, step_id)
-        assert _held_elsewhere(path)
+        assert held_elsewhere(path)
         _db.session.commit()
-        assert not _held_elsewhere(path)
+        assert not held_elsewhere(path)
 
         _write_a_row(user_id, step_id)
         _db.session.rollback()
-        assert not _held_elsewhere(path)
+        assert not held_elsewhere(path)
 
         _write_a_row(user_id, step_id)
         _db.session.close()  # a session closed without a commit
-        assert not _held_elsewhere(path)
+        assert not held_elsewhere(path)
 
         begin_write()
         begin_write()  # nested: the same transaction, the same lock
         _write_a_row(user_id, step_id)
         with pytest.raises(IntegrityError):  # a failed statement...
             insert_ignore(StepProgress, {"user_id": user_id, "step_id": -1}, list(KEYS))
-        assert _held_elsewhere(path)
+        assert held_elsewhere(path)
         _db.session.rollback()  # ...and the rollback that follows it
-        assert not _held_elsewhere(path)
+        assert not held_elsewhere(path)
 
         # reads take no write lock
         _db.session.scalar(select(func.count(StepProgress.id)))
-        assert not _held_elsewhere(path)
+        assert not held_elsewhere(path)
         _db.session.commit()
 
 
@@ -104,13 +85,13 @@ def test_begin_write_after_reading_writes_on_what_is_committed_now(make_app):
     # The read transaction ends (on the same connection) and the write begins IMMEDIATE:
     # what another connection committed in between is what the write reads and changes.
     app = make_app()
-    path = _lock_path(app)
+    path = lock_path(app)
     with app.app_context():
-        user_id, step_id = _person_and_step(Factories())
+        user_id, step_id = person_and_step(Factories())
         _write_a_row(user_id, step_id, T0)
         _db.session.commit()
 
-        row = _progress(user_id, step_id)  # a read transaction, and a row loaded in it
+        row = progress_row(user_id, step_id)  # a read transaction, and a row loaded in it
         assert row.viewed_at == T0
 
         def elsewhere() -> None:
@@ -121,19 +102,19 @@ def test_begin_write_after_reading_writes_on_what_is_committed_now(make_app):
         assert _in_thread(elsewhere) == []
         assert _db.session().in_transaction()  # still the read transaction
         begin_write()
-        assert _held_elsewhere(path)  # the write lock, taken at once
+        assert held_elsewhere(path)  # the write lock, taken at once
         assert row.viewed_at == T1  # expired, read again under the lock
         row.marked_done_at = T1
         _db.session.commit()
-        assert not _held_elsewhere(path)
-        stored = _progress(user_id, step_id)
+        assert not held_elsewhere(path)
+        stored = progress_row(user_id, step_id)
         assert (stored.viewed_at, stored.marked_done_at) == (T1, T1)
 
         # a change waiting to be flushed is committed before the write, as it always was
         row.marked_done_at = T0
         begin_write()
         _db.session.rollback()
-        assert _progress(user_id, step_id).marked_done_at == T0
+        assert progress_row(user_id, step_id).marked_done_at == T0
 
 
 @sqlite_only
@@ -142,7 +123,7 @@ def test_a_second_connection_of_the_writing_thread_times_out_instead_of_waiting_
 ):
     app = make_app(SQLITE_BUSY_TIMEOUT_MS=50)
     with app.app_context():
-        user_id, step_id = _person_and_step(Factories())
+        user_id, step_id = person_and_step(Factories())
         _db.session.commit()
 
     def work() -> None:
@@ -163,7 +144,7 @@ def test_a_read_transaction_that_goes_on_to_write_never_waits_on_the_lock_file(m
     # writer in front of it, as before (here: shorter than that writer's transaction).
     app = make_app(SQLITE_BUSY_TIMEOUT_MS=50)
     with app.app_context():
-        user_id, step_id = _person_and_step(Factories())
+        user_id, step_id = person_and_step(Factories())
         _db.session.commit()
     holding, release = threading.Event(), threading.Event()
 
@@ -200,9 +181,9 @@ def test_a_waiting_writer_is_woken_by_the_lock_not_failed_by_the_busy_timeout(ma
     # A busy timeout far shorter than the holder's transaction: polling would give up
     # ("database is locked"); waiting on the lock file, the writer goes on once it is free.
     app = make_app(SQLITE_BUSY_TIMEOUT_MS=20)
-    path = _lock_path(app)
+    path = lock_path(app)
     with app.app_context():
-        user_id, step_id = _person_and_step(Factories())
+        user_id, step_id = person_and_step(Factories())
         _db.session.commit()
     holding, release = threading.Event(), threading.Event()
 
@@ -231,16 +212,16 @@ def test_a_waiting_writer_is_woken_by_the_lock_not_failed_by_the_busy_timeout(ma
     assert not first.is_alive() and not second.is_alive()
     assert errors == []
     with app.app_context():
-        assert _progress(user_id, step_id).viewed_at == T1  # the waiter wrote after the holder
-    assert not _held_elsewhere(path)
+        assert progress_row(user_id, step_id).viewed_at == T1  # the waiter wrote after the holder
+    assert not held_elsewhere(path)
 
 
 @sqlite_only
 def test_a_process_that_dies_holding_the_lock_lets_it_go(make_app):
     app = make_app()
-    path = _lock_path(app)
+    path = lock_path(app)
     with app.app_context():
-        user_id, step_id = _person_and_step(Factories())
+        user_id, step_id = person_and_step(Factories())
         _db.session.commit()
     holder = subprocess.Popen(  # noqa: S603 - our own interpreter and code
         [
@@ -258,7 +239,7 @@ def test_a_process_that_dies_holding_the_lock_lets_it_go(make_app):
     )
     try:
         assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
-        assert _held_elsewhere(path)
+        assert held_elsewhere(path)
     finally:
         holder.send_signal(signal.SIGKILL)
         holder.wait(30)
