@@ -66,10 +66,16 @@ def is_eligible(enrolment: Enrolment) -> bool:
     if enrolment.status not in ISSUABLE_STATUSES:
         return False
     course = enrolment.cohort.course
-    if kind_of(course.certificate_template) == "attendance":
+    if from_register(course):
         summary = attendance_summary(enrolment.user, enrolment.cohort)
         return summary.meets(attendance_percent(course))
     return course_completion(enrolment.user_id, course.id) is not None
+
+
+def from_register(course: Course) -> bool:
+    """Whether the course's certificate is earned at the register (a certificate of
+    attendance) rather than by completing the course."""
+    return kind_of(course.certificate_template) == "attendance"
 
 
 def has_certificate(enrolment: Enrolment) -> bool:
@@ -118,9 +124,7 @@ def waiting(user: User) -> list[Enrolment]:
         )
         .order_by(Enrolment.id)
     ).all()
-    by_register = {
-        e.id: e for e, _ in rows if kind_of(e.cohort.course.certificate_template) == "attendance"
-    }
+    by_register = {e.id: e for e, _ in rows if from_register(e.cohort.course)}
     summaries = attendance_summaries(user, [e.cohort_id for e in by_register.values()])
     percents = attendance_percents([e.cohort.course for e in by_register.values()])
     earned = []
