@@ -26,7 +26,7 @@ from lms.cohorts.models import BulkEnrolmentUpload, Cohort, Enrolment
 from lms.cohorts.services import places
 from lms.cohorts.services.bulk_rows import check_rows
 from lms.cohorts.services.enrolments import reactivate
-from lms.db import begin_write, utcnow
+from lms.db import begin_write, is_sqlite, utcnow
 from lms.errors import Conflict
 from lms.events import after_commit, commit
 from lms.extensions import db
@@ -171,11 +171,34 @@ def _claim_and_apply(actor: User | None, upload: BulkEnrolmentUpload) -> tuple[C
     return cohort, result
 
 
+def _lock_in_order(organisation_ids: set[int], user_ids: set[int]) -> None:
+    """On PostgreSQL, take the row locks that the writes' triggers want (each organisation's
+    headcount, each person's record version) before writing, in one order: organisations
+    first, as a single new membership takes them, then people, each by id. Two uploads
+    naming the same people in different orders would otherwise each hold some of them and
+    wait for the other's, and one would be refused as a deadlock. SQLite's writers take
+    turns already."""
+    if is_sqlite():
+        return
+    for model, ids in ((Organisation, organisation_ids), (User, user_ids)):
+        if ids:
+            db.session.execute(
+                select(model.id)
+                .where(model.id.in_(sorted(ids)))
+                .order_by(model.id)
+                .with_for_update(key_share=True)  # FOR NO KEY UPDATE, as the triggers' own
+            )
+
+
 def _apply_rows(actor: User | None, cohort: Cohort, rows: list[dict[str, Any]]) -> BulkResult:
     result = BulkResult(skipped=sum(1 for r in rows if r["action"] == "error"))
     organisations = {o.id: o for o in db.session.scalars(select(Organisation))}
     todo = [r for r in rows if r["action"] in ("new", "existing")]
     existing_ids = [r["user_id"] for r in todo if r["action"] == "existing"]
+    _lock_in_order(
+        {r["organisation_id"] for r in todo if r["action"] == "new" or r.get("joins_organisation")},
+        set(existing_ids),
+    )
     users = {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(existing_ids)))}
     held = {
         e.user_id: e
