@@ -64,16 +64,18 @@ def csrf_token() -> str:
     """The request's CSRF token, as Flask-WTF makes and checks it (the session's random
     token, signed with the ``wtf-csrf-token`` salt), signed by ``CompactSerializer``. It is
     kept in ``g`` where Flask-WTF keeps it, so the forms of the same page reuse it."""
-    if "csrf_token" not in g and session.get("csrf_token"):
-        secret: str | bytes = (
-            current_app.config.get("WTF_CSRF_SECRET_KEY") or current_app.secret_key or ""
-        )
+    secret: str | bytes | None = (
+        current_app.config.get("WTF_CSRF_SECRET_KEY") or current_app.secret_key
+    )
+    if secret and "csrf_token" not in g and session.get("csrf_token"):
         made = current_app.extensions.get("lms_csrf_serializer")
         if made is None or made[0] != secret:
             made = (secret, CompactSerializer(secret, salt="wtf-csrf-token"))
             current_app.extensions["lms_csrf_serializer"] = made
         g.csrf_token = made[1].dumps(session["csrf_token"])
-    return generate_csrf()  # the token just made, or Flask-WTF's own for a new session
+    # the token just made; or, for a new session, Flask-WTF's own (and its error without a
+    # secret key)
+    return generate_csrf()
 
 
 class LMSFlask(Flask):
