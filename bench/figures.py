@@ -98,10 +98,9 @@ def endpoint_figures(measured: dict[str, WrkResult]) -> tuple[dict[str, Any], di
     baseline = measured["baseline"].rps
 
     def ratio(name: str) -> float | None:
-        # to the baseline run just before this one; the median baseline if there was none
+        # to the baseline run just before this one (every LMS run has one)
         r = measured.get(name)
-        value = (r.ratio or (r.rps / baseline if baseline else None)) if r else None
-        return round(value, 3) if value is not None else None
+        return round(r.ratio, 3) if r and r.ratio is not None else None
 
     c = measured["complete"].script
 

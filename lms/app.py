@@ -43,21 +43,28 @@ class SessionCookies(SecureCookieSessionInterface):
     def get_signing_serializer(self, app: Flask) -> URLSafeTimedSerializer | None:
         if not app.secret_key:
             return None
-        keys = (app.secret_key, tuple(app.config.get("SECRET_KEY_FALLBACKS") or ()))
-        made = app.extensions.get("lms_session_serializer")
-        if made is None or made[0] != keys:
-            serializer = CompactSerializer(
-                [*keys[1], keys[0]],  # the current key last, as itsdangerous expects
-                salt=self.salt,
-                serializer=self.serializer,
-                signer_kwargs={
-                    "key_derivation": self.key_derivation,
-                    "digest_method": self.digest_method,
-                },
-            )
-            made = (keys, serializer)
-            app.extensions["lms_session_serializer"] = made
-        return made[1]
+        fallbacks = tuple(app.config.get("SECRET_KEY_FALLBACKS") or ())
+        return _serializer(
+            app,
+            "lms_session_serializer",
+            (*fallbacks, app.secret_key),  # the current key last, as itsdangerous expects
+            salt=self.salt,
+            serializer=self.serializer,
+            signer_kwargs={
+                "key_derivation": self.key_derivation,
+                "digest_method": self.digest_method,
+            },
+        )
+
+
+def _serializer(app: Flask, name: str, keys: Any, **options: Any) -> CompactSerializer:
+    """The app's ``CompactSerializer`` called ``name``, made once per set of ``keys``."""
+    made = app.extensions.get(name)
+    if made is None or made[0] != keys:
+        made = (keys, CompactSerializer(list(keys), **options))
+        app.extensions[name] = made
+    serializer: CompactSerializer = made[1]
+    return serializer
 
 
 def csrf_token() -> str:
@@ -68,11 +75,8 @@ def csrf_token() -> str:
         current_app.config.get("WTF_CSRF_SECRET_KEY") or current_app.secret_key
     )
     if secret and "csrf_token" not in g and session.get("csrf_token"):
-        made = current_app.extensions.get("lms_csrf_serializer")
-        if made is None or made[0] != secret:
-            made = (secret, CompactSerializer(secret, salt="wtf-csrf-token"))
-            current_app.extensions["lms_csrf_serializer"] = made
-        g.csrf_token = made[1].dumps(session["csrf_token"])
+        signing = _serializer(current_app, "lms_csrf_serializer", (secret,), salt="wtf-csrf-token")
+        g.csrf_token = signing.dumps(session["csrf_token"])
     # the token just made; or, for a new session, Flask-WTF's own (and its error without a
     # secret key)
     return generate_csrf()

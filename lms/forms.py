@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app, has_request_context, session
+from flask import current_app, has_request_context
 from flask_wtf import FlaskForm
 
 from lms.app import csrf_token
@@ -20,7 +20,6 @@ class Form(FlaskForm):
             getattr(self.Meta, "csrf", True) is not False
             and has_request_context()
             and current_app.config.get("WTF_CSRF_ENABLED", True)
-            and session.get("csrf_token")
         ):
             csrf_token()
         super().__init__(*args, **kwargs)
